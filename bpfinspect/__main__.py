@@ -1,0 +1,3 @@
+from bpfinspect.cli import main
+
+main()

@@ -1,0 +1,108 @@
+"""bpfinspect's command line: bpftool's grammar on a click command tree.
+
+Global options are taken out of argv first (anywhere on the line, as getopt_long does);
+the remaining words go to click, whose groups resolve prefixes in bpftool's table order.
+Errors leave as one line (`Error: ...`, or `{"error": ...}` with -j) and exit status 255.
+"""
+
+import os
+import signal
+import sys
+
+import click
+
+from bpfinspect.cli import common
+from bpfinspect.cli.group import BpftoolGroup
+from bpfinspect.cli.options import split_argv
+from bpfinspect.kernel.errors import BpfError, UsageError
+
+EXIT_FAILURE = 255
+EXIT_INTERRUPTED = 130
+
+USAGE = (
+    "Usage: bpfinspect [OPTIONS] OBJECT { COMMAND | help }\n",
+    "       bpfinspect version\n",
+    "\n",
+    "       OBJECT := { prog | map | btf }\n",
+    "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} |\n",
+    "                    {-V|--version} }\n",
+)
+
+
+@click.group("bpfinspect", cls=BpftoolGroup, usage_lines=USAGE,
+             help="Show what BPF is doing inside the running kernel: a drop-in for bpftool's "
+                  "read-only commands.")
+@click.pass_context
+def root(ctx):
+    ctx.command.run_default(ctx)
+
+
+@root.command("help", context_settings=common.COMMAND_SETTINGS, help="Print usage.")
+@click.argument("words", **common.WORDS)
+def help_command(words):
+    common.help_text(USAGE)
+
+
+def _add_objects():
+    from bpfinspect.cli.btf import btf
+    from bpfinspect.cli.map import map_group
+    from bpfinspect.cli.prog import prog
+    from bpfinspect.cli.version import version
+
+    # bpftool's table order decides what a prefix means: p = prog, m = map, b = btf, v = version
+    for command in (prog, map_group, btf, version):
+        root.add_command(command)
+
+
+_add_objects()
+
+
+def _formatter(options):
+    from bpfinspect.output import make_formatter
+
+    return make_formatter("json" if options.json else "text", sys.stdout, options.pretty)
+
+
+def main(argv=None):
+    if "_BPFINSPECT_COMPLETE" in os.environ:
+        return root.main(prog_name="bpfinspect")  # click's shell completion
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # a closed pipe ends us quietly, as bpftool
+    if argv is None:
+        argv = sys.argv[1:]
+    options, words = split_argv(argv)
+    formatter = _formatter(options)
+    status = 0
+    try:
+        if options.error:
+            raise UsageError(options.error)
+        if options.help:
+            words = ["help"]
+        elif options.version:
+            words = ["version"]
+        run = common.Run(options, formatter)
+        root.main(args=words, prog_name="bpfinspect", standalone_mode=False, obj=run)
+    except BpfError as exc:
+        formatter.error(exc.message)
+        status = EXIT_FAILURE
+        if options.debug and not isinstance(exc, UsageError):
+            import traceback
+
+            traceback.print_exc()
+    except click.ClickException as exc:
+        formatter.error(exc.format_message())
+        status = EXIT_FAILURE
+    except KeyboardInterrupt:
+        formatter.error("interrupted")
+        status = EXIT_INTERRUPTED
+    except Exception as exc:  # a bug: still one line, the traceback only with -d
+        formatter.error("internal error: %s: %s" % (type(exc).__name__, exc))
+        status = EXIT_FAILURE
+        if options.debug:
+            import traceback
+
+            traceback.print_exc()
+    try:
+        formatter.close()
+    except BrokenPipeError:
+        pass
+    sys.exit(status)

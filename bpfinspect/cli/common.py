@@ -1,0 +1,74 @@
+"""What every command shares: the run's options and formatter, and the show commands."""
+
+import click
+
+from bpfinspect.cli import selectors
+
+WORDS = dict(nargs=-1, type=click.UNPROCESSED)
+COMMAND_SETTINGS = {"ignore_unknown_options": True, "help_option_names": []}
+
+
+class Run:
+    """Per-invocation state kept in ctx.obj: options and the chosen formatter."""
+
+    def __init__(self, options, formatter):
+        self.options = options
+        self.formatter = formatter
+
+
+def run():
+    return click.get_current_context().find_object(Run)
+
+
+def show(kind, words, describe, deco_factory):
+    """`KIND show [SELECTOR]`: every object, or those the selector names."""
+    from bpfinspect.kernel import query
+
+    selector = selectors.optional(kind, list(words))
+    r = run()
+    if selector is None:
+        deco = deco_factory(r.options)
+
+        def everything():
+            for obj in query.walk(kind):
+                with obj:
+                    item = describe(obj.fd, deco)
+                yield item
+
+        r.formatter.objects(kind, everything(), listing=True)
+        return
+    fds = query.select(kind, selector)
+    try:
+        deco = deco_factory(r.options)
+        items = [describe(obj.fd, deco) for obj in fds]
+    finally:
+        query.close_all(fds)
+    r.formatter.objects(kind, items)
+
+
+def help_text(lines):
+    """Usage, printed on stderr like bpftool's; `null` in JSON mode."""
+    r = run()
+    if r.options.json:
+        r.formatter.null()
+        return
+    click.echo("".join(lines), err=True, nl=False)
+
+
+def add_show_commands(group, kind, metavar, help, describe, decorations):
+    """`show` and its alias `list`."""
+
+    def _show(words):
+        show(kind, words, describe, decorations)
+
+    for name, text in (("show", help), ("list", "Same as show.")):
+        command = click.argument("words", metavar="[%s]" % metavar.upper(), **WORDS)(_show)
+        group.command(name, context_settings=COMMAND_SETTINGS, help=text)(command)
+
+
+def add_help_command(group, usage):
+    def _help(words):
+        help_text(usage)
+
+    command = click.argument("words", **WORDS)(_help)
+    group.command("help", context_settings=COMMAND_SETTINGS, help="Print usage.")(command)

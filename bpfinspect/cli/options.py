@@ -1,0 +1,125 @@
+"""bpftool's global options, accepted anywhere on the line (getopt_long with permutation)."""
+
+from dataclasses import dataclass
+from typing import List, Optional
+
+from bpfinspect.kernel.errors import UsageError
+
+# long name: (short letter, takes an argument)
+LONG_OPTIONS = {
+    "json": ("j", False),
+    "help": ("h", False),
+    "pretty": ("p", False),
+    "version": ("V", False),
+    "bpffs": ("f", False),
+    "mapcompat": ("m", False),
+    "nomount": ("n", False),
+    "debug": ("d", False),
+    "use-loader": ("L", False),
+    "base-btf": ("B", True),
+}
+SHORT_OPTIONS = {short: takes for short, takes in LONG_OPTIONS.values()}
+
+
+@dataclass
+class Options:
+    json: bool = False
+    pretty: bool = False
+    bpffs: bool = False
+    nomount: bool = False
+    debug: bool = False
+    version: bool = False
+    help: bool = False
+    base_btf: Optional[str] = None
+    error: Optional[str] = None  # an unrecognized option, reported once output is set up
+
+
+def _apply(opts, letter, value):
+    if letter == "V":
+        opts.version = True
+    elif letter == "h":
+        opts.help = True
+    elif letter == "p":
+        opts.pretty = True
+        opts.json = True
+    elif letter == "j":
+        opts.json = True
+    elif letter == "f":
+        opts.bpffs = True
+    elif letter == "n":
+        opts.nomount = True
+    elif letter == "d":
+        opts.debug = True
+    elif letter == "B":
+        opts.base_btf = value
+    # -m and -L only matter to commands that load programs: accepted and ignored
+
+
+def _long(name):
+    if name in LONG_OPTIONS:
+        return name
+    matches = [n for n in LONG_OPTIONS if n.startswith(name)]
+    if len(matches) == 1:
+        return matches[0]
+    return None
+
+
+def split_argv(argv: List[str]):
+    """(Options, the remaining words). Like getopt_long, options stop at `--` and `-h`
+    stops the scan; an unknown option is recorded, not raised, so that it can be reported
+    in the output mode chosen by the options before it."""
+    opts = Options()
+    words = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        i += 1
+        if arg == "--":
+            words.extend(argv[i:])
+            break
+        if arg.startswith("--"):
+            name, eq, value = arg[2:].partition("=")
+            full = _long(name)
+            if full is None:
+                opts.error = "unrecognized option '%s'" % arg
+                break
+            letter, takes = LONG_OPTIONS[full]
+            if takes and not eq:
+                if i >= len(argv):
+                    opts.error = "option '%s' requires an argument" % arg
+                    break
+                value = argv[i]
+                i += 1
+            _apply(opts, letter, value if takes else None)
+            if opts.help:
+                break
+        elif arg.startswith("-") and arg != "-":
+            j = 1
+            while j < len(arg):
+                letter = arg[j]
+                j += 1
+                if letter not in SHORT_OPTIONS:
+                    opts.error = "unrecognized option '%s'" % arg
+                    return opts, words
+                value = None
+                if SHORT_OPTIONS[letter]:
+                    if j < len(arg):
+                        value = arg[j:]
+                    elif i < len(argv):
+                        value = argv[i]
+                        i += 1
+                    else:
+                        opts.error = "option requires an argument -- '%s'" % letter
+                        return opts, words
+                    j = len(arg)
+                _apply(opts, letter, value)
+                if opts.help:
+                    return opts, words
+        else:
+            words.append(arg)
+    return opts, words
+
+
+def check(opts):
+    if opts.error:
+        raise UsageError(opts.error)

@@ -1,0 +1,37 @@
+"""`version`: bpfinspect's version, libbpf's, and the features built in."""
+
+import click
+
+from bpfinspect import __version__
+from bpfinspect.cli import common
+
+FEATURES = {"libbfd": False, "llvm": False, "crypto": False, "skeletons": False,
+            "bootstrap": False, "pids": True}
+
+
+def _libbpf_version():
+    from bpfinspect.kernel.errors import LibbpfMissing
+    from bpfinspect.kernel.libbpf import lib
+
+    try:
+        major, minor = lib().version()
+    except LibbpfMissing:
+        return None
+    return "%u.%u" % (major, minor)
+
+
+@click.command("version", context_settings=common.COMMAND_SETTINGS,
+               help="Print bpfinspect's version, libbpf's, and the features present.")
+@click.argument("words", **common.WORDS)
+def version(words):
+    libbpf = _libbpf_version()
+    r = common.run()
+    if r.options.json:
+        r.formatter.stream.value({"version": __version__, "libbpf_version": libbpf,
+                                  "features": FEATURES})
+        return
+    out = ["bpfinspect v%s\n" % __version__,
+           "using libbpf %s\n" % ("v" + libbpf if libbpf else "(not found)"),
+           "features:"]
+    out.append(",".join(" " + name for name, on in FEATURES.items() if on))
+    click.echo("".join(out))

@@ -1,0 +1,112 @@
+"""The system's libbpf (libbpf.so.1), loaded on first use.
+
+Every foreign function is declared once, in PROTOTYPES. The library is found by an ordered
+search: $BPFINSPECT_LIBBPF, then the dynamic linker's path, then the usual directories.
+Nothing here runs at import time, so `--help` and shell completion work without libbpf.
+"""
+
+import ctypes
+import os
+from ctypes import POINTER, c_char_p, c_int, c_long, c_uint32, c_void_p
+
+from bpfinspect.kernel import uapi
+from bpfinspect.kernel.errors import LibbpfMissing
+
+_u32p = POINTER(c_uint32)
+
+# name: (restype, argtypes)
+PROTOTYPES = {
+    "libbpf_major_version": (c_uint32, []),
+    "libbpf_minor_version": (c_uint32, []),
+    "libbpf_version_string": (c_char_p, []),
+    "libbpf_bpf_prog_type_str": (c_char_p, [c_int]),
+    "libbpf_bpf_map_type_str": (c_char_p, [c_int]),
+    "libbpf_bpf_link_type_str": (c_char_p, [c_int]),
+    "libbpf_bpf_attach_type_str": (c_char_p, [c_int]),
+    "libbpf_num_possible_cpus": (c_int, []),
+    "bpf_prog_get_next_id": (c_int, [c_uint32, _u32p]),
+    "bpf_map_get_next_id": (c_int, [c_uint32, _u32p]),
+    "bpf_btf_get_next_id": (c_int, [c_uint32, _u32p]),
+    "bpf_link_get_next_id": (c_int, [c_uint32, _u32p]),
+    "bpf_prog_get_fd_by_id": (c_int, [c_uint32]),
+    "bpf_map_get_fd_by_id_opts": (c_int, [c_uint32, POINTER(uapi.bpf_get_fd_by_id_opts)]),
+    "bpf_btf_get_fd_by_id": (c_int, [c_uint32]),
+    "bpf_link_get_fd_by_id": (c_int, [c_uint32]),
+    "bpf_obj_get_opts": (c_int, [c_char_p, POINTER(uapi.bpf_obj_get_opts)]),
+    "bpf_obj_get_info_by_fd": (c_int, [c_int, c_void_p, _u32p]),
+    "btf__load_from_kernel_by_id": (c_void_p, [c_uint32]),
+    "btf__type_by_id": (POINTER(uapi.btf_type), [c_void_p, c_uint32]),
+    "btf__name_by_offset": (c_char_p, [c_void_p, c_uint32]),
+    "btf__free": (None, [c_void_p]),
+    "libbpf_get_error": (c_long, [c_void_p]),
+}
+
+_SEARCH_DIRS = (
+    "/usr/lib64",
+    "/usr/lib/x86_64-linux-gnu",
+    "/usr/lib/aarch64-linux-gnu",
+    "/usr/lib",
+    "/usr/local/lib64",
+    "/usr/local/lib",
+)
+_SONAME = "libbpf.so.1"
+MIN_VERSION = (1, 0)
+
+
+def candidates():
+    """Where libbpf is looked for, in order."""
+    override = os.environ.get("BPFINSPECT_LIBBPF")
+    if override:
+        return [override]
+    return [_SONAME] + [os.path.join(d, _SONAME) for d in _SEARCH_DIRS]
+
+
+class Libbpf:
+    """Typed access to libbpf's functions: `lib().bpf_prog_get_next_id(...)`."""
+
+    def __init__(self, handle, path):
+        self.path = path
+        for name, (restype, argtypes) in PROTOTYPES.items():
+            try:
+                func = getattr(handle, name)
+            except AttributeError:
+                continue  # an older libbpf: callers check has()
+            func.restype = restype
+            func.argtypes = argtypes
+            setattr(self, name, func)
+
+    def has(self, name):
+        return name in self.__dict__
+
+    def version(self):
+        return (self.libbpf_major_version(), self.libbpf_minor_version())
+
+
+_lib = None
+
+
+def lib():
+    global _lib
+    if _lib is None:
+        _lib = _load()
+    return _lib
+
+
+def _load():
+    tried = []
+    for path in candidates():
+        try:
+            handle = ctypes.CDLL(path)
+        except OSError as exc:
+            tried.append(str(exc))
+            continue
+        loaded = Libbpf(handle, path)
+        if not loaded.has("libbpf_major_version") or loaded.version() < MIN_VERSION:
+            tried.append("%s: libbpf older than %d.%d" % ((path,) + MIN_VERSION))
+            continue
+        return loaded
+    where = os.environ.get("BPFINSPECT_LIBBPF") or _SONAME
+    raise LibbpfMissing(
+        "can't load %s (%s); install libbpf 1.x (Debian/Ubuntu: apt-get install libbpf1)"
+        % (where, tried[0] if tried else "not found"))
+

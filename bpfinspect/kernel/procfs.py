@@ -1,0 +1,177 @@
+"""What procfs and the mount table tell about BPF objects: fdinfo, bpffs pins, owners, clocks."""
+
+import os
+import socket
+import stat
+import time
+
+SELF_FDINFO = "/proc/self/fdinfo/%d"
+
+# readlink(/proc/PID/fd/N) of each kind of BPF file, and the fdinfo key holding its id
+ANON_INODES = {
+    "prog": ("anon_inode:bpf-prog", "prog_id"),
+    "map": ("anon_inode:bpf-map", "map_id"),
+    "link": ("anon_inode:bpf_link", "link_id"),
+    "btf": ("anon_inode:btf", "btf_id"),
+}
+
+
+def fdinfo(fd):
+    """/proc/self/fdinfo/FD as a dict of raw string values."""
+    fields = {}
+    try:
+        with open(SELF_FDINFO % fd, "rb") as f:
+            data = f.read()
+    except OSError:
+        return fields
+    for line in data.split(b"\n"):
+        key, sep, value = line.partition(b":")
+        if sep:
+            fields[key.decode()] = value.strip().decode("utf-8", "replace")
+    return fields
+
+
+def fd_kind(fd):
+    """'prog', 'map', 'link', 'btf' or None: what kind of BPF object an fd refers to."""
+    try:
+        target = os.readlink("/proc/self/fd/%d" % fd)
+    except OSError:
+        return None
+    for kind, (inode, _key) in ANON_INODES.items():
+        if target == inode:
+            return kind
+    if "bpf-map" in target:
+        return "map"
+    if "bpf-prog" in target:
+        return "prog"
+    if "bpf-link" in target or "bpf_link" in target:
+        return "link"
+    return None
+
+
+def bpffs_mounts():
+    """Mount points of every bpf filesystem, in /proc/mounts order."""
+    mounts = []
+    try:
+        with open("/proc/mounts", "rb") as f:
+            for line in f:
+                fields = line.split()
+                if len(fields) >= 3 and fields[2].startswith(b"bpf"):
+                    mounts.append(_unescape_mount(fields[1]))
+    except OSError:
+        pass
+    return mounts
+
+
+def _unescape_mount(raw):
+    # /proc/mounts escapes space, tab, newline and backslash as \ooo
+    out = bytearray()
+    i = 0
+    while i < len(raw):
+        if raw[i:i + 1] == b"\\" and raw[i + 1:i + 4].isdigit():
+            out.append(int(raw[i + 1:i + 4], 8))
+            i += 4
+        else:
+            out.append(raw[i])
+            i += 1
+    return os.fsdecode(bytes(out))
+
+
+def walk_files(top):
+    """Regular files below `top`, depth first in directory order, symlinks not followed
+    (the order nftw(FTW_PHYS) gives)."""
+    try:
+        entries = list(os.scandir(top))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            yield from walk_files(entry.path)
+        elif stat.S_ISREG(st.st_mode):
+            yield entry.path
+
+
+def owners(kind):
+    """{object id: [(pid, comm), ...]} for every process holding an fd of `kind`,
+    in pid order, one entry per process, bpfinspect itself left out."""
+    inode, key = ANON_INODES[kind]
+    key_prefix = key + ":"
+    me = os.getpid()
+    table = {}
+    try:
+        pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+    except OSError:
+        return table
+    for pid in pids:
+        if pid == me:
+            continue
+        fd_dir = "/proc/%d/fd" % pid
+        try:
+            fds = os.listdir(fd_dir)
+        except OSError:
+            continue
+        comm = None
+        for fd in fds:
+            try:
+                if os.readlink("%s/%s" % (fd_dir, fd)) != inode:
+                    continue
+                with open("/proc/%d/fdinfo/%s" % (pid, fd), "rb") as f:
+                    info = f.read().decode("utf-8", "replace")
+            except OSError:
+                continue  # the fd or the process went away
+            obj_id = None
+            for line in info.split("\n"):
+                if line.startswith(key_prefix):
+                    obj_id = int(line[len(key_prefix):])
+                    break
+            if obj_id is None:
+                continue
+            if comm is None:
+                comm = _comm(pid)
+            refs = table.setdefault(obj_id, [])
+            if not refs or refs[-1][0] != pid:
+                refs.append((pid, comm))
+    return table
+
+
+def _comm(pid):
+    try:
+        with open("/proc/%d/comm" % pid, "rb") as f:
+            return f.read().rstrip(b"\n").decode("utf-8", "surrogateescape")
+    except OSError:
+        return "?"
+
+
+def boot_to_epoch_ns():
+    """Nanoseconds to add to a CLOCK_BOOTTIME stamp to get wall-clock time, as the
+    pair (seconds, nanoseconds) bpftool subtracts separately."""
+    real = time.clock_gettime_ns(time.CLOCK_REALTIME)
+    boot = time.clock_gettime_ns(time.CLOCK_BOOTTIME)
+    return (real // 1_000_000_000 - boot // 1_000_000_000,
+            real % 1_000_000_000 - boot % 1_000_000_000)
+
+
+def load_time_to_epoch(load_time_ns, offset):
+    secs, nsecs = offset
+    frac = nsecs + load_time_ns
+    # C division truncates toward zero
+    q = abs(frac) // 1_000_000_000
+    return secs + (q if frac >= 0 else -q)
+
+
+def ifindex_to_name(ifindex, ns_dev, ns_ino):
+    """The interface name, when the device lives in bpfinspect's own network namespace."""
+    try:
+        st = os.stat("/proc/self/ns/net")
+    except OSError:
+        return None
+    if st.st_dev != ns_dev or st.st_ino != ns_ino:
+        return None
+    try:
+        return socket.if_indextoname(ifindex)
+    except OSError:
+        return None

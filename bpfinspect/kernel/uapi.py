@@ -1,0 +1,194 @@
+"""Kernel UAPI structures (include/uapi/linux/bpf.h, newest layout) as ctypes types.
+
+Older kernels fill less of each structure; the fields they do not know stay zero.
+"""
+
+import ctypes
+from ctypes import c_char, c_int32, c_size_t, c_uint8, c_uint32, c_uint64
+
+BPF_OBJ_NAME_LEN = 16
+BPF_TAG_SIZE = 8
+
+BPF_F_RDONLY = 1 << 3
+
+BPF_MAP_TYPE_PROG_ARRAY = 3
+
+BTF_KIND_FUNC = 12
+
+
+class bpf_prog_info(ctypes.Structure):
+    _fields_ = [
+        ("type", c_uint32),
+        ("id", c_uint32),
+        ("tag", c_uint8 * BPF_TAG_SIZE),
+        ("jited_prog_len", c_uint32),
+        ("xlated_prog_len", c_uint32),
+        ("jited_prog_insns", c_uint64),
+        ("xlated_prog_insns", c_uint64),
+        ("load_time", c_uint64),
+        ("created_by_uid", c_uint32),
+        ("nr_map_ids", c_uint32),
+        ("map_ids", c_uint64),
+        ("name", c_char * BPF_OBJ_NAME_LEN),
+        ("ifindex", c_uint32),
+        ("gpl_compatible", c_uint32, 1),
+        ("_pad0", c_uint32, 31),
+        ("netns_dev", c_uint64),
+        ("netns_ino", c_uint64),
+        ("nr_jited_ksyms", c_uint32),
+        ("nr_jited_func_lens", c_uint32),
+        ("jited_ksyms", c_uint64),
+        ("jited_func_lens", c_uint64),
+        ("btf_id", c_uint32),
+        ("func_info_rec_size", c_uint32),
+        ("func_info", c_uint64),
+        ("nr_func_info", c_uint32),
+        ("nr_line_info", c_uint32),
+        ("line_info", c_uint64),
+        ("jited_line_info", c_uint64),
+        ("nr_jited_line_info", c_uint32),
+        ("line_info_rec_size", c_uint32),
+        ("jited_line_info_rec_size", c_uint32),
+        ("nr_prog_tags", c_uint32),
+        ("prog_tags", c_uint64),
+        ("run_time_ns", c_uint64),
+        ("run_cnt", c_uint64),
+        ("recursion_misses", c_uint64),
+        ("verified_insns", c_uint32),
+        ("attach_btf_obj_id", c_uint32),
+        ("attach_btf_id", c_uint32),
+        ("_pad1", c_uint32),
+    ]
+
+
+class bpf_map_info(ctypes.Structure):
+    _fields_ = [
+        ("type", c_uint32),
+        ("id", c_uint32),
+        ("key_size", c_uint32),
+        ("value_size", c_uint32),
+        ("max_entries", c_uint32),
+        ("map_flags", c_uint32),
+        ("name", c_char * BPF_OBJ_NAME_LEN),
+        ("ifindex", c_uint32),
+        ("btf_vmlinux_value_type_id", c_uint32),
+        ("netns_dev", c_uint64),
+        ("netns_ino", c_uint64),
+        ("btf_id", c_uint32),
+        ("btf_key_type_id", c_uint32),
+        ("btf_value_type_id", c_uint32),
+        ("btf_vmlinux_id", c_uint32),
+        ("map_extra", c_uint64),
+        ("hash", c_uint64),
+        ("hash_size", c_uint32),
+        ("_pad0", c_uint32),
+    ]
+
+
+class bpf_btf_info(ctypes.Structure):
+    _fields_ = [
+        ("btf", c_uint64),
+        ("btf_size", c_uint32),
+        ("id", c_uint32),
+        ("name", c_uint64),
+        ("name_len", c_uint32),
+        ("kernel_btf", c_uint32),
+    ]
+
+
+class _link_raw_tracepoint(ctypes.Structure):
+    _fields_ = [("tp_name", c_uint64), ("tp_name_len", c_uint32), ("_pad", c_uint32),
+                ("cookie", c_uint64)]
+
+
+class _link_tracing(ctypes.Structure):
+    _fields_ = [("attach_type", c_uint32), ("target_obj_id", c_uint32),
+                ("target_btf_id", c_uint32), ("_pad", c_uint32), ("cookie", c_uint64)]
+
+
+class _link_cgroup(ctypes.Structure):
+    _fields_ = [("cgroup_id", c_uint64), ("attach_type", c_uint32)]
+
+
+class _link_iter(ctypes.Structure):
+    _fields_ = [("target_name", c_uint64), ("target_name_len", c_uint32),
+                ("map_id", c_uint32), ("cgroup_id", c_uint64), ("order", c_uint32)]
+
+
+class _link_netns(ctypes.Structure):
+    _fields_ = [("netns_ino", c_uint32), ("attach_type", c_uint32)]
+
+
+class _link_ifindex(ctypes.Structure):
+    _fields_ = [("ifindex", c_uint32), ("attach_type", c_uint32)]
+
+
+class _link_map(ctypes.Structure):
+    _fields_ = [("map_id", c_uint32), ("attach_type", c_uint32)]
+
+
+class _link_netfilter(ctypes.Structure):
+    _fields_ = [("pf", c_uint32), ("hooknum", c_uint32), ("priority", c_int32),
+                ("flags", c_uint32)]
+
+
+class _link_kprobe_multi(ctypes.Structure):
+    _fields_ = [("addrs", c_uint64), ("count", c_uint32), ("flags", c_uint32),
+                ("missed", c_uint64), ("cookies", c_uint64)]
+
+
+class _link_uprobe_multi(ctypes.Structure):
+    _fields_ = [("path", c_uint64), ("offsets", c_uint64), ("ref_ctr_offsets", c_uint64),
+                ("cookies", c_uint64), ("path_size", c_uint32), ("count", c_uint32),
+                ("flags", c_uint32), ("pid", c_uint32)]
+
+
+class _link_union(ctypes.Union):
+    _fields_ = [
+        ("raw_tracepoint", _link_raw_tracepoint),
+        ("tracing", _link_tracing),
+        ("cgroup", _link_cgroup),
+        ("iter", _link_iter),
+        ("netns", _link_netns),
+        ("xdp", _link_ifindex),
+        ("struct_ops", _link_map),
+        ("netfilter", _link_netfilter),
+        ("kprobe_multi", _link_kprobe_multi),
+        ("uprobe_multi", _link_uprobe_multi),
+        ("tcx", _link_ifindex),
+        ("netkit", _link_ifindex),
+        ("sockmap", _link_map),
+        ("raw", c_uint8 * 48),  # the size of the largest member (perf_event, uprobe_multi)
+    ]
+
+
+class bpf_link_info(ctypes.Structure):
+    _anonymous_ = ("u",)
+    _fields_ = [
+        ("type", c_uint32),
+        ("id", c_uint32),
+        ("prog_id", c_uint32),
+        ("_pad", c_uint32),
+        ("u", _link_union),
+    ]
+
+
+class btf_type(ctypes.Structure):
+    _fields_ = [("name_off", c_uint32), ("info", c_uint32), ("size_or_type", c_uint32)]
+
+
+class bpf_func_info(ctypes.Structure):
+    _fields_ = [("insn_off", c_uint32), ("type_id", c_uint32)]
+
+
+class bpf_get_fd_by_id_opts(ctypes.Structure):
+    _fields_ = [("sz", c_size_t), ("open_flags", c_uint32), ("_pad", c_uint32)]
+
+
+class bpf_obj_get_opts(ctypes.Structure):
+    _fields_ = [("sz", c_size_t), ("file_flags", c_uint32), ("_pad", c_uint32)]
+
+
+def cstr(raw):
+    """A NUL-terminated char array as text; bytes that are not UTF-8 survive as escapes."""
+    return bytes(raw).split(b"\0", 1)[0].decode("utf-8", "surrogateescape")

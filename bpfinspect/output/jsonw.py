@@ -1,0 +1,94 @@
+"""JSON laid out as bpftool's json_writer lays it out, but always valid.
+
+Compact: no spaces at all. Pretty (-p): 4-space indent, a newline before each object member
+and before a closing bracket, none before array elements, so arrays of numbers stay on one
+line and objects in arrays open as `[{` and `},{`.
+"""
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r",
+            "\f": "\\f", "\b": "\\b"}
+
+
+def _escape_char(ch):
+    esc = _ESCAPES.get(ch)
+    if esc:
+        return esc
+    if 0xDC80 <= ord(ch) <= 0xDCFF:  # a byte that was not UTF-8
+        return "\\ufffd"
+    return "\\u%04x" % ord(ch)
+
+
+def _needs_escape(ch):
+    return ch in _ESCAPES or ch < " " or "\ud800" <= ch <= "\udfff"
+
+
+def quote(text):
+    if not any(_needs_escape(ch) for ch in text):
+        return '"' + text + '"'
+    return '"' + "".join(_escape_char(ch) if _needs_escape(ch) else ch for ch in text) + '"'
+
+
+def encode(value, pretty=False, depth=0):
+    """`value` (dict, list, tuple, str, int, bool, None) as text; `depth` is its nesting level."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return quote(value)
+    if isinstance(value, float):
+        return repr(value)
+    eol = ("\n" + "    " * depth) if pretty else ""
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = ("\n" + "    " * (depth + 1)) if pretty else ""
+        colon = ": " if pretty else ":"
+        parts = [inner + quote(k) + colon + encode(v, pretty, depth + 1) for k, v in value.items()]
+        return "{" + ",".join(parts) + eol + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        return "[" + ",".join(encode(v, pretty, depth + 1) for v in value) + eol + "]"
+    raise TypeError("cannot encode %r" % type(value))
+
+
+class JsonStream:
+    """A JSON document written as it is produced: one top-level value, or a top-level array
+    whose elements arrive one at a time. close() ends any open array and the line."""
+
+    def __init__(self, out, pretty=False):
+        self.out = out
+        self.pretty = pretty
+        self._in_array = False
+        self._count = 0
+
+    def begin_array(self):
+        self.out.write("[")
+        self._in_array = True
+        self._count = 0
+
+    def value(self, value):
+        if self._in_array:
+            if self._count:
+                self.out.write(",")
+            self.out.write(encode(value, self.pretty, 1))
+            self._count += 1
+        else:
+            self.out.write(encode(value, self.pretty, 0))
+
+    def end_array(self):
+        if self._count and self.pretty:
+            self.out.write("\n")
+        self.out.write("]")
+        self._in_array = False
+
+    def close(self):
+        if self._in_array:
+            self.end_array()
+        self.out.write("\n")
+        self.out.flush()

@@ -1,0 +1,136 @@
+"""bpftool's plain-text output."""
+
+import sys
+import time
+
+from bpfinspect.output.textsafe import safe
+
+
+def _type(name, number):
+    return name if name is not None else "type %u" % number
+
+
+def _dev(device):
+    if device is None:
+        return ""
+    if device.ifname is not None:
+        return "  offloaded_to " + safe(device.ifname)
+    return "  offloaded_to ifindex %u ns_dev %u ns_ino %u" % (
+        device.ifindex, device.ns_dev, device.ns_inode)
+
+
+def _pins(pinned):
+    return "".join("\n\tpinned " + safe(p) for p in pinned or ())
+
+
+def _pids(pids):
+    if not pids:
+        return ""
+    return "\n\tpids " + ", ".join("%s(%d)" % (safe(o.comm), o.pid) for o in pids)
+
+
+def loaded_at_text(epoch):
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(epoch))
+
+
+def prog_text(p):
+    out = ["%u: %s  " % (p.id, _type(p.type_name, p.type))]
+    if p.name:
+        out.append("name %s  " % safe(p.name))
+    out.append("tag " + p.tag)
+    out.append(_dev(p.device))
+    if p.gpl_compatible:
+        out.append("  gpl")
+    if p.run_time_ns:
+        out.append(" run_time_ns %u run_cnt %u" % (p.run_time_ns, p.run_cnt))
+    if p.recursion_misses:
+        out.append(" recursion_misses %u" % p.recursion_misses)
+    out.append("\n")
+    if p.loaded_at is not None:
+        out.append("\tloaded_at %s  uid %u\n" % (loaded_at_text(p.loaded_at), p.uid))
+    out.append("\txlated %uB" % p.bytes_xlated)
+    out.append("  jited %uB" % p.bytes_jited if p.bytes_jited else "  not jited")
+    if p.bytes_memlock is not None:
+        out.append("  memlock %dB" % p.bytes_memlock)
+    if p.orphaned:
+        out.append("  orphaned")
+    if p.map_ids:
+        out.append("  map_ids " + ",".join(str(i) for i in p.map_ids))
+    out.append(_pins(p.pinned))
+    if p.btf_id:
+        out.append("\n\tbtf_id %u" % p.btf_id)
+    out.append(_pids(p.pids))
+    out.append("\n")
+    return "".join(out)
+
+
+def map_text(m):
+    out = ["%u: %s  " % (m.id, _type(m.type_name, m.type))]
+    if m.name:
+        out.append("name %s  " % safe(m.name))
+    out.append("flags 0x%x" % m.flags)
+    out.append(_dev(m.device))
+    out.append("\n\tkey %uB  value %uB  max_entries %u" % (m.bytes_key, m.bytes_value,
+                                                          m.max_entries))
+    if m.bytes_memlock is not None:
+        out.append("  memlock %dB" % m.bytes_memlock)
+    if m.owner_prog_type is not None or m.owner_jited is not None:
+        out.append("\n\t")
+        if m.owner_prog_type is not None:
+            out.append("owner_prog_type %s  " % (m.owner_prog_type_name
+                                                  or "%u" % m.owner_prog_type))
+        if m.owner_jited is not None:
+            out.append("owner%s jited" % ("" if m.owner_jited else " not"))
+    out.append(_pins(m.pinned))
+    if m.btf_id or m.frozen:
+        out.append("\n\t")
+    if m.btf_id:
+        out.append("btf_id %u" % m.btf_id)
+    if m.frozen:
+        out.append("%sfrozen" % ("  " if m.btf_id else ""))
+    out.append(_pids(m.pids))
+    out.append("\n")
+    return "".join(out)
+
+
+def btf_text(b):
+    out = ["%u: " % b.id]
+    if b.kernel:
+        out.append("name [%s]  " % safe(b.name))
+    elif b.name:
+        out.append("name %s  " % safe(b.name))
+    else:
+        out.append("name <anon>  ")
+    out.append("size %uB" % b.size)
+    if b.prog_ids:
+        out.append("  prog_ids " + ",".join(str(i) for i in b.prog_ids))
+    if b.map_ids:
+        out.append("  map_ids " + ",".join(str(i) for i in b.map_ids))
+    out.append(_pids(b.pids))
+    out.append("\n")
+    return "".join(out)
+
+
+RENDERERS = {"prog": prog_text, "map": map_text, "btf": btf_text}
+
+
+class TextFormatter:
+    name = "text"
+
+    def __init__(self, out, pretty=False):
+        self.out = out
+
+    def objects(self, kind, items, listing=False):
+        render = RENDERERS[kind]
+        for item in items:
+            self.out.write(render(item))
+
+    def error(self, message):
+        self.out.flush()
+        sys.stderr.write("Error: %s\n" % safe(message))
+
+    def null(self):
+        """bpftool prints `null` for some commands in JSON mode only."""
+
+    def close(self):
+        self.out.flush()

@@ -1,0 +1,18 @@
+"""Untrusted text (names, paths, comm) made safe for a terminal."""
+
+import re
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f\udc80-\udcff]")
+
+
+def _escape(match):
+    ch = match.group()
+    code = ord(ch)
+    if code >= 0xDC80:
+        code -= 0xDC00  # a byte that was not UTF-8
+    return "\\x%02x" % code
+
+
+def safe(text):
+    """Control characters and bytes that are not UTF-8 as \\xNN."""
+    return _UNSAFE.sub(_escape, text)
