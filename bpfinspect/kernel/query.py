@@ -69,7 +69,7 @@ def object_ids(kind):
         err = -ret
         if err == errno.ENOENT:
             return
-        raise from_errno(err, "can't get next %s" % _noun(kind),
+        raise from_errno(err, "can't get next %s" % _NOUNS[kind],
                          " -- kernel too old?" if err == errno.EINVAL else "")
 
 

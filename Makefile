@@ -1,0 +1,57 @@
+# bpfinspect: `make run` shows the live kernel's programs, `make test` runs the test suite,
+# `make bench` times bpfinspect against bpftool. All three set up what they need.
+
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+DEBIAN_PACKAGES := bpftool clang bpftrace graphviz libbpf1 libbpf-dev linux-libc-dev util-linux
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench docs check-root deps mounts clean
+
+$(VPY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(VPY) pyproject.toml
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+check-root:
+	@if [ "$$(id -u)" != 0 ]; then \
+		echo "bpfinspect reads BPF objects through bpf(2), which needs root (CAP_SYS_ADMIN): run 'sudo make $(MAKECMDGOALS)'" >&2; \
+		exit 1; \
+	fi
+
+# Debian packages the tests need, installed only when one is missing.
+deps: check-root
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+mounts: check-root
+	@mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	@mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
+	@mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug || true
+
+run: check-root $(STAMP)
+	@dpkg-query -W -f='$${Status}' libbpf1 2>/dev/null | grep -q "install ok installed" || \
+		ls /usr/lib*/libbpf.so.1 /usr/lib/*/libbpf.so.1 >/dev/null 2>&1 || \
+		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libbpf1; }
+	$(VENV)/bin/bpfinspect prog show
+
+test: deps mounts $(STAMP)
+	$(VPY) -m pytest -ra
+
+bench: deps mounts $(STAMP)
+	$(VPY) tests/perf/bench.py
+
+docs: $(STAMP)
+	$(VPY) tools/gen_docs.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

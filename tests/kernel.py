@@ -1,0 +1,70 @@
+"""Helpers for tests that need the real kernel: running both tools, loading test objects."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BPF_SRC = os.path.join(ROOT, "tests", "bpf")
+
+
+def need(condition, reason):
+    """Skip when the machine really lacks something; with BPFINSPECT_REQUIRE_KERNEL=1, fail."""
+    if condition:
+        return
+    if os.environ.get("BPFINSPECT_REQUIRE_KERNEL") == "1":
+        pytest.fail("required for the kernel tests: " + reason)
+    pytest.skip(reason)
+
+
+def need_root():
+    need(os.geteuid() == 0, "bpf(2) introspection needs root")
+
+
+def bpfinspect(*args, env=None, check=None, **kwargs):
+    """Run the real command line; returns the CompletedProcess."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    proc = subprocess.run([sys.executable, "-m", "bpfinspect", *args], capture_output=True,
+                          text=True, cwd=ROOT, env=full_env, **kwargs)
+    if check is not None:
+        assert proc.returncode == check, (args, proc.stdout, proc.stderr)
+    return proc
+
+
+def bpftool(*args, **kwargs):
+    need(shutil.which("bpftool") is not None, "bpftool is not installed")
+    return subprocess.run(["bpftool", *args], capture_output=True, text=True, **kwargs)
+
+
+def bpftool_json(*args):
+    proc = bpftool("-j", *args)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def strip_pids_text(text):
+    """Debian's bpftool has no `pids` lines (it is built without skeletons)."""
+    return "".join(line for line in text.splitlines(True) if not line.startswith("\tpids "))
+
+
+def strip_json(value, drop_orphaned=True):
+    """Drop what Debian's bpftool 7.1 cannot print: `pids`, and `orphaned` (newer than 7.1,
+    checked to be false before it is dropped)."""
+    if isinstance(value, list):
+        return [strip_json(v, drop_orphaned) for v in value]
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k == "pids":
+                continue
+            if k == "orphaned" and drop_orphaned:
+                assert v is False
+                continue
+            out[k] = strip_json(v, drop_orphaned)
+        return out
+    return value
