@@ -165,7 +165,7 @@ def test_btf_show(world):
     same_text("btf", "show", "id", "1")
 
 
-@pytest.mark.parametrize("args", [("p", "s"), ("p",), ("pr", "l"), ("b",), ("b", "sh", "i", "1")])
+@pytest.mark.parametrize("args", [("p", "s"), ("p",), ("pr", "l"), ("bt",), ("bt", "sh", "i", "1")])
 def test_prefix_abbreviation(world, args):
     same_text(*args)
 

@@ -43,15 +43,32 @@ def help_command(words):
     common.help_text(USAGE)
 
 
+# bpftool's top-level table, in its order: the order decides what a prefix means
+# (p = prog, b = batch, bt = btf); the ones bpfinspect lacks say so.
+TABLE_ORDER = ("help", "batch", "prog", "map", "link", "cgroup", "perf", "net", "feature",
+               "btf", "gen", "struct_ops", "iter", "token", "version")
+
+
+def _not_supported(name):
+    @click.command(name, context_settings=common.COMMAND_SETTINGS, hidden=True,
+                   help="Not supported by bpfinspect yet.")
+    @click.argument("words", **common.WORDS)
+    def command(words):
+        raise UsageError("command '%s' is not supported by bpfinspect yet" % name)
+
+    return command
+
+
 def _add_objects():
     from bpfinspect.cli.btf import btf
     from bpfinspect.cli.map import map_group
     from bpfinspect.cli.prog import prog
     from bpfinspect.cli.version import version
 
-    # bpftool's table order decides what a prefix means: p = prog, m = map, b = btf, v = version
-    for command in (prog, map_group, btf, version):
-        root.add_command(command)
+    have = {c.name: c for c in (prog, map_group, btf, version)}
+    help_cmd = root.commands.pop("help")
+    for name in TABLE_ORDER:
+        root.add_command(help_cmd if name == "help" else have.get(name) or _not_supported(name))
 
 
 _add_objects()
