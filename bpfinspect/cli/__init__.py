@@ -97,7 +97,9 @@ def main(argv=None):
         elif options.version:
             words = ["version"]
         run = common.Run(options, formatter)
-        root.main(args=words, prog_name="bpfinspect", standalone_mode=False, obj=run)
+        # not root.main(): its handling of Ctrl-C and errors is ours to do
+        with root.make_context("bpfinspect", list(words), obj=run) as ctx:
+            root.invoke(ctx)
     except BpfError as exc:
         formatter.error(exc.message)
         status = EXIT_FAILURE
