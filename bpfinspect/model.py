@@ -4,7 +4,7 @@ A field is None where the kernel (or procfs) did not tell.
 """
 
 from dataclasses import dataclass, field
-from typing import Optional, Tuple
+from typing import Optional
 
 
 @dataclass(frozen=True)
@@ -43,10 +43,10 @@ class Program:
     bytes_xlated: int
     bytes_jited: int  # 0: not JIT-compiled
     bytes_memlock: Optional[int]
-    map_ids: Tuple[int, ...]
+    map_ids: tuple[int, ...]
     btf_id: int
-    pinned: Optional[Tuple[str, ...]] = None  # None: pins were not looked up
-    pids: Tuple[Owner, ...] = field(default=())
+    pinned: Optional[tuple[str, ...]] = None  # None: pins were not looked up
+    pids: tuple[Owner, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,8 @@ class Map:
     owner_jited: Optional[bool]
     frozen: int
     btf_id: int
-    pinned: Optional[Tuple[str, ...]] = None
-    pids: Tuple[Owner, ...] = field(default=())
+    pinned: Optional[tuple[str, ...]] = None
+    pids: tuple[Owner, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,6 @@ class Btf:
     size: int
     name: str
     kernel: bool
-    prog_ids: Tuple[int, ...]
-    map_ids: Tuple[int, ...]
-    pids: Tuple[Owner, ...] = field(default=())
+    prog_ids: tuple[int, ...]
+    map_ids: tuple[int, ...]
+    pids: tuple[Owner, ...] = field(default=())

@@ -1,7 +1,7 @@
 """bpftool's global options, accepted anywhere on the line (getopt_long with permutation)."""
 
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import Optional
 
 from bpfinspect.kernel.errors import UsageError
 
@@ -64,7 +64,7 @@ def _long(name):
     return None
 
 
-def split_argv(argv: List[str]):
+def split_argv(argv: list[str]):
     """(Options, the remaining words). Like getopt_long, options stop at `--` and `-h`
     stops the scan; an unknown option is recorded, not raised, so that it can be reported
     in the output mode chosen by the options before it."""

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Write completions/ and man/ from bpfinspect's click command tree.
+
+    tools/gen_docs.py          write the files
+    tools/gen_docs.py --check  exit 1 if any file differs from what would be written
+"""
+
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from click.shell_completion import get_completion_class  # noqa: E402
+
+from bpfinspect import __version__  # noqa: E402
+from bpfinspect.cli import root  # noqa: E402
+
+SHELLS = {"bash": "bpfinspect.bash", "zsh": "_bpfinspect", "fish": "bpfinspect.fish"}
+OPTIONS = (
+    ("-j, --json", "Print JSON, as bpftool does; bpfinspect's is always valid JSON."),
+    ("-p, --pretty", "Print indented JSON (implies -j)."),
+    ("-f, --bpffs", "Show the paths where objects are pinned, on every mounted bpffs."),
+    ("-d, --debug", "Show a traceback with internal errors."),
+    ("-n, --nomount", "Accepted for bpftool compatibility; bpfinspect never mounts."),
+    ("-V, --version", "Print the version."),
+    ("-h, --help", "Print usage."),
+)
+
+
+def completions():
+    files = {}
+    for shell, name in SHELLS.items():
+        cls = get_completion_class(shell)
+        source = cls(root, {}, "bpfinspect", "_BPFINSPECT_COMPLETE").source()
+        files[os.path.join("completions", name)] = source.rstrip("\n") + "\n"
+    return files
+
+
+def _roff(text):
+    return text.replace("\\", "\\\\").replace("-", "\\-")
+
+
+def _page(name, title, description, usage, commands):
+    lines = [
+        '.TH %s 8 "" "bpfinspect %s" "System Administration"' % (name.upper(), __version__),
+        ".SH NAME",
+        "%s \\- %s" % (_roff(name), _roff(title)),
+        ".SH SYNOPSIS",
+        ".nf",
+    ]
+    lines += [_roff(u.rstrip("\n")) for u in usage]
+    lines += [".fi", ".SH DESCRIPTION", _roff(description)]
+    if commands:
+        lines.append(".SH COMMANDS")
+        for cmd_name, help_text in commands:
+            lines += [".TP", ".B " + _roff(cmd_name), _roff(help_text)]
+    lines.append(".SH OPTIONS")
+    for opt, text in OPTIONS:
+        lines += [".TP", ".B " + _roff(opt), _roff(text)]
+    lines += [".SH EXIT STATUS",
+              "0 on success; 255 on any error (as bpftool), with a one\\-line message: "
+              "\\fBError: ...\\fR on stderr, or \\fB{\"error\": ...}\\fR on stdout with "
+              "\\fB\\-j\\fR; 130 when interrupted.",
+              ".SH SEE ALSO",
+              "bpftool(8), bpf(2)"]
+    return "\n".join(lines) + "\n"
+
+
+def _title(help_text):
+    head = help_text.split(":")[0]
+    return head[:1].lower() + head[1:]
+
+
+def man_pages():
+    files = {}
+    visible = [(n, c) for n, c in root.commands.items() if not c.hidden]
+    files["man/bpfinspect.8"] = _page(
+        "bpfinspect", "inspect BPF programs, maps and BTF in the running kernel",
+        root.help, root.usage_lines, [(n, c.help or "") for n, c in visible])
+    for name, group in visible:
+        if not hasattr(group, "commands"):
+            continue
+        subs = [(n, c.help or "") for n, c in group.commands.items() if not c.hidden]
+        files["man/bpfinspect-%s.8" % name] = _page(
+            "bpfinspect-" + name, _title(group.help), group.help,
+            group.usage_lines, subs)
+    return files
+
+
+def main():
+    check = "--check" in sys.argv[1:]
+    files = {**completions(), **man_pages()}
+    stale = []
+    for rel, text in sorted(files.items()):
+        path = os.path.join(ROOT, rel)
+        try:
+            with open(path) as f:
+                current = f.read()
+        except FileNotFoundError:
+            current = None
+        if current == text:
+            continue
+        stale.append(rel)
+        if not check:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(text)
+    if check and stale:
+        print("stale (run tools/gen_docs.py): " + ", ".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
