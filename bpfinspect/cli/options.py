@@ -1,8 +1,5 @@
 """bpftool's global options, accepted anywhere on the line (getopt_long with permutation)."""
 
-from dataclasses import dataclass
-from typing import Optional
-
 from bpfinspect.kernel.errors import UsageError
 
 # long name: (short letter, takes an argument)
@@ -21,17 +18,19 @@ LONG_OPTIONS = {
 SHORT_OPTIONS = {short: takes for short, takes in LONG_OPTIONS.values()}
 
 
-@dataclass
 class Options:
-    json: bool = False
-    pretty: bool = False
-    bpffs: bool = False
-    nomount: bool = False
-    debug: bool = False
-    version: bool = False
-    help: bool = False
-    base_btf: Optional[str] = None
-    error: Optional[str] = None  # an unrecognized option, reported once output is set up
+    """The global options of one run (a plain class: dataclasses cost start-up time)."""
+
+    def __init__(self):
+        self.json = False
+        self.pretty = False
+        self.bpffs = False
+        self.nomount = False
+        self.debug = False
+        self.version = False
+        self.help = False
+        self.base_btf = None
+        self.error = None  # an unrecognized option, reported once output is set up
 
 
 def _apply(opts, letter, value):
@@ -64,7 +63,7 @@ def _long(name):
     return None
 
 
-def split_argv(argv: list[str]):
+def split_argv(argv):
     """(Options, the remaining words). Like getopt_long, options stop at `--` and `-h`
     stops the scan; an unknown option is recorded, not raised, so that it can be reported
     in the output mode chosen by the options before it."""

@@ -1,7 +1,6 @@
 """bpftool's object selectors: PROG := id ID | pinned FILE | tag TAG | name NAME, and MAP, BTF."""
 
 import re
-from dataclasses import dataclass
 
 from bpfinspect.kernel.errors import UsageError
 
@@ -17,10 +16,12 @@ KEYWORDS = {
 }
 
 
-@dataclass(frozen=True)
 class Selector:
-    by: str  # 'id', 'tag', 'name' or 'pinned'
-    value: object  # int id, 8-byte tag, name or path
+    __slots__ = ("by", "value")
+
+    def __init__(self, by, value):
+        self.by = by  # 'id', 'tag', 'name' or 'pinned'
+        self.value = value  # int id, 8-byte tag, name or path
 
     def describe(self):
         if self.by == "tag":

@@ -10,14 +10,18 @@ FEATURES = {"libbfd": False, "llvm": False, "crypto": False, "skeletons": False,
 
 
 def _libbpf_version():
-    from bpfinspect.kernel.errors import LibbpfMissing
-    from bpfinspect.kernel.libbpf import lib
+    from bpfinspect.kernel.libpath import version_without_loading
 
-    try:
-        major, minor = lib().version()
-    except LibbpfMissing:
-        return None
-    return "%u.%u" % (major, minor)
+    found = version_without_loading()
+    if found is None:
+        from bpfinspect.kernel.errors import LibbpfMissing
+        from bpfinspect.kernel.libbpf import lib
+
+        try:
+            found = lib().version()
+        except LibbpfMissing:
+            return None
+    return "%u.%u" % found
 
 
 @click.command("version", context_settings=common.COMMAND_SETTINGS,

@@ -11,6 +11,7 @@ from ctypes import POINTER, c_char_p, c_int, c_long, c_uint32, c_void_p
 
 from bpfinspect.kernel import uapi
 from bpfinspect.kernel.errors import LibbpfMissing
+from bpfinspect.kernel.libpath import SONAME, candidates
 
 _u32p = POINTER(c_uint32)
 
@@ -41,24 +42,7 @@ PROTOTYPES = {
     "libbpf_get_error": (c_long, [c_void_p]),
 }
 
-_SEARCH_DIRS = (
-    "/usr/lib64",
-    "/usr/lib/x86_64-linux-gnu",
-    "/usr/lib/aarch64-linux-gnu",
-    "/usr/lib",
-    "/usr/local/lib64",
-    "/usr/local/lib",
-)
-_SONAME = "libbpf.so.1"
 MIN_VERSION = (1, 0)
-
-
-def candidates():
-    """Where libbpf is looked for, in order."""
-    override = os.environ.get("BPFINSPECT_LIBBPF")
-    if override:
-        return [override]
-    return [_SONAME] + [os.path.join(d, _SONAME) for d in _SEARCH_DIRS]
 
 
 class Libbpf:
@@ -105,7 +89,7 @@ def _load():
             tried.append("%s: libbpf older than %d.%d" % ((path,) + MIN_VERSION))
             continue
         return loaded
-    where = os.environ.get("BPFINSPECT_LIBBPF") or _SONAME
+    where = os.environ.get("BPFINSPECT_LIBBPF") or SONAME
     raise LibbpfMissing(
         "can't load %s (%s); install libbpf 1.x (Debian/Ubuntu: apt-get install libbpf1)"
         % (where, tried[0] if tried else "not found"))

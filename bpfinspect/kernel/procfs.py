@@ -1,11 +1,13 @@
 """What procfs and the mount table tell about BPF objects: fdinfo, bpffs pins, owners, clocks."""
 
 import os
+import re
 import socket
 import stat
 import time
 
 SELF_FDINFO = "/proc/self/fdinfo/%d"
+_FDINFO_LINE = re.compile(r"(?m)^([^:\n]+):[ \t]*(.*?)[ \t]*$")
 
 # readlink(/proc/PID/fd/N) of each kind of BPF file, and the fdinfo key holding its id
 ANON_INODES = {
@@ -20,15 +22,15 @@ def fdinfo(fd):
     """/proc/self/fdinfo/FD as a dict of raw string values."""
     fields = {}
     try:
-        with open(SELF_FDINFO % fd, "rb") as f:
-            data = f.read()
+        # os.open/os.read: a buffered file object costs more than the read, once per object
+        info_fd = os.open(SELF_FDINFO % fd, os.O_RDONLY)
+        try:
+            data = os.read(info_fd, 8192)
+        finally:
+            os.close(info_fd)
     except OSError:
         return fields
-    for line in data.split(b"\n"):
-        key, sep, value = line.partition(b":")
-        if sep:
-            fields[key.decode()] = value.strip().decode("utf-8", "replace")
-    return fields
+    return dict(_FDINFO_LINE.findall(data.decode("utf-8", "replace")))
 
 
 def fd_kind(fd):
