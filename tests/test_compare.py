@@ -1,10 +1,12 @@
 """bpfinspect against Debian's bpftool on the live kernel: same argv, same stdout."""
 
 import json
+import os
+import subprocess
 
 import pytest
 
-from tests.kernel import bpfinspect, bpftool, bpftool_json, strip_json, strip_pids_text
+from tests.kernel import ROOT, bpfinspect, bpftool, bpftool_json, strip_json, strip_pids_text
 
 
 def same_text(*args):
@@ -80,12 +82,30 @@ def test_prog_show_each_selector(world, name, fmt):
             same_text(*args)
 
 
-def test_prog_show_name_matching_several(world):
+def test_prog_show_name_and_tag_matching_several(world, tmp_path):
+    """Two copies of one program: `name` and `tag` match both; JSON wraps them in an array."""
     loaded, _ = world
-    # bpftrace's and loadall's programs: a tag shared by nothing else, a name shared by none;
-    # several matches come from `tag` of identical programs, so load the same object twice
-    out = same_text("prog", "show", "name", "tail")
-    assert out.count("name tail  ") == 1
+    obj = tmp_path / "filter.o"
+    subprocess.run(["clang", "-g", "-O2", "-target", "bpf",
+                    "-I/usr/include/%s-linux-gnu" % os.uname().machine, "-c",
+                    os.path.join(ROOT, "tests", "perf", "socket_filter.bpf.c"), "-o", str(obj)],
+                   check=True)
+    pins = [os.path.join(loaded.root, "twin%d" % i) for i in range(2)]
+    try:
+        for pin in pins:
+            assert bpftool("prog", "load", str(obj), pin).returncode == 0
+        out = same_text("prog", "show", "name", "bench_filter")
+        assert out.count("name bench_filter  ") == 2
+        _, parsed = same_json("-j", "prog", "show", "name", "bench_filter")
+        assert [p["name"] for p in parsed] == ["bench_filter", "bench_filter"]
+        tag = parsed[0]["tag"]
+        same_text("prog", "show", "tag", tag)
+        _, parsed = same_json("-p", "prog", "show", "tag", tag)
+        assert len(parsed) == 2
+    finally:
+        for pin in pins:
+            if os.path.exists(pin):
+                os.unlink(pin)
 
 
 def test_prog_show_bpffs(world):
