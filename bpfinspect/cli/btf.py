@@ -14,17 +14,15 @@ USAGE = (
 
 
 def _decorations(options):
-    from bpfinspect.kernel.query import Decorations, btf_users
+    from bpfinspect.kernel.query import Decorations
 
-    deco = Decorations("btf")
-    deco.users = btf_users()
-    return deco
+    return Decorations("btf", users=True)
 
 
 def _describe(fd, deco):
     from bpfinspect.kernel.query import describe_btf
 
-    return describe_btf(fd, deco, deco.users)
+    return describe_btf(fd, deco)
 
 
 @click.group(cls=BpftoolGroup, usage_lines=USAGE,

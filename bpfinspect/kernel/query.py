@@ -20,9 +20,9 @@ MAX_PROG_FULL_NAME = 128
 
 
 
-def _noun(kind):
-    """How bpftool's messages name a kind."""
-    return "BTF object" if kind == "btf" else kind
+# how bpftool's messages name each kind: "can't get next program", "can't get prog by id"
+_NOUNS = {"prog": "program", "map": "map", "btf": "BTF object", "link": "link"}
+_SHORT_NOUNS = {"prog": "prog", "map": "map", "btf": "BTF object", "link": "link"}
 
 
 class ObjectFd:
@@ -87,7 +87,7 @@ def open_by_id(kind, obj_id, message=None):
     else:
         fd = lb.bpf_link_get_fd_by_id(obj_id)
     if fd < 0:
-        raise from_errno(-fd, message or "can't get %s by id (%u)" % (_noun(kind), obj_id))
+        raise from_errno(-fd, message or "can't get %s by id (%u)" % (_SHORT_NOUNS[kind], obj_id))
     return ObjectFd(fd, kind)
 
 
@@ -225,8 +225,9 @@ def _int_or_none(text):
 class Decorations:
     """What is looked up once per command and attached to every object: pins, owners, clock."""
 
-    def __init__(self, kind, pinned=False, owners=True):
+    def __init__(self, kind, pinned=False, owners=True, users=False):
         self.pins = pinned_table(kind) if pinned else None
+        self.users = btf_users() if users else None  # `btf show`: who uses each BTF object
         self.owners = procfs.owners(kind) if owners else {}
         self.clock = procfs.boot_to_epoch_ns()
 
@@ -343,7 +344,7 @@ def btf_users():
     return progs, maps
 
 
-def describe_btf(fd, deco, users):
+def describe_btf(fd, deco):
     info = uapi.bpf_btf_info()
     name = ctypes.create_string_buffer(64)
     info.name = ctypes.addressof(name)
@@ -351,7 +352,7 @@ def describe_btf(fd, deco, users):
     ret = get_info(fd, info)
     if ret != 0:
         raise from_errno(-ret, "can't get BTF object info")
-    progs, maps = users
+    progs, maps = deco.users
     return model.Btf(
         id=info.id,
         size=info.btf_size,
@@ -371,9 +372,6 @@ _BY_ID_MESSAGES = {
     "btf": "can't get BTF object by id (%u)",
     "link": "get by id (%u)",
 }
-_NOUNS = {"prog": "program", "map": "map", "btf": "BTF object", "link": "link"}
-
-
 def _matches(kind, obj, selector):
     if kind == "prog":
         info, _ids, _orphaned = prog_info(obj.fd)
