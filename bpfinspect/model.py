@@ -79,3 +79,30 @@ class Btf:
     prog_ids: tuple[int, ...]
     map_ids: tuple[int, ...]
     pids: tuple[Owner, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    """One line_info record: the source line that instructions from `insn_off` come from."""
+
+    insn_off: int
+    text: Optional[str]  # None: the record's string is missing from the BTF
+    file: Optional[str]
+    line_num: int
+    line_col: int
+
+
+@dataclass(frozen=True)
+class Xlated:
+    """A program's instructions as the verifier left them, with what annotates them.
+
+    insns: isa.insn.Insn list; protos: (insn_off, C prototype or "") per func_info record;
+    lines: SourceLine per line_info record, in the kernel's order; symbols: the
+    isa.printer.Symbols that name calls and immediates; image: the raw bytes."""
+
+    program: Program
+    insns: list
+    protos: tuple
+    lines: tuple
+    symbols: object
+    image: bytes

@@ -108,7 +108,7 @@ def test_decode_folds_ld_imm64_and_keeps_indices():
 def test_predicates():
     (ja, jeq, call, sub, exit_, gotol, gotox) = decode(b"".join([
         encode(0x05, off=2), encode(0x15, 1, 0, -2, 0), encode(0x85, imm=5),
-        encode(0x85, src=1, imm=4), encode(0x95), encode(0x06, imm=-6), encode(0x0D, 3)]))
+        encode(0x85, src=1, off=4, imm=1), encode(0x95), encode(0x06, imm=-6), encode(0x0D, 3)]))
     assert (ja.is_jump, ja.is_unconditional, ja.jump_target) == (True, True, 3)
     assert (jeq.is_jump, jeq.is_unconditional, jeq.jump_target) == (True, False, 0)
     assert (call.is_jump, call.is_call, call.is_helper_call, call.call_target) == (

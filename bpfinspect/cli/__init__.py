@@ -100,6 +100,13 @@ def main(argv=None):
         # not root.main(): its handling of Ctrl-C and errors is ours to do
         with root.make_context("bpfinspect", list(words), obj=run) as ctx:
             root.invoke(ctx)
+    except common.ShowUsage as exc:
+        if options.json:
+            formatter.null()
+        else:
+            sys.stdout.flush()
+            sys.stderr.write("".join(exc.lines))
+        status = EXIT_FAILURE
     except BpfError as exc:
         formatter.error(exc.message)
         status = EXIT_FAILURE

@@ -46,6 +46,14 @@ def show(kind, words, describe, deco_factory):
     r.formatter.objects(kind, items)
 
 
+class ShowUsage(Exception):
+    """bpftool's usage(): the command's usage text (or `null` with -j), exit status 255."""
+
+    def __init__(self, lines):
+        super().__init__("usage")
+        self.lines = lines
+
+
 def help_text(lines):
     """Usage, printed on stderr like bpftool's; `null` in JSON mode."""
     r = run()

@@ -14,6 +14,7 @@ LONG_OPTIONS = {
     "debug": ("d", False),
     "use-loader": ("L", False),
     "base-btf": ("B", True),
+    "output": ("o", True),  # bpfinspect's own: where `visual` writes its graph
 }
 SHORT_OPTIONS = {short: takes for short, takes in LONG_OPTIONS.values()}
 
@@ -30,6 +31,7 @@ class Options:
         self.version = False
         self.help = False
         self.base_btf = None
+        self.output = None
         self.error = None  # an unrecognized option, reported once output is set up
 
 
@@ -51,6 +53,8 @@ def _apply(opts, letter, value):
         opts.debug = True
     elif letter == "B":
         opts.base_btf = value
+    elif letter == "o":
+        opts.output = value
     # -m and -L only matter to commands that load programs: accepted and ignored
 
 

@@ -1,16 +1,21 @@
 """`prog`: loaded BPF programs."""
 
+import sys
+
 import click
 
-from bpfinspect.cli import common
+from bpfinspect.cli import common, selectors
 from bpfinspect.cli.group import BpftoolGroup
+from bpfinspect.kernel.errors import BpfError, UsageError
 
 USAGE = (
     "Usage: bpfinspect prog { show | list } [PROG]\n",
+    "       bpfinspect prog dump xlated PROG [{ file FILE | [opcodes] [linum] [visual] }]\n",
     "       bpfinspect prog help\n",
     "\n",
     "       PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }\n",
-    "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} }\n",
+    "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} |\n",
+    "                    {-o|--output} FILE }\n",
 )
 
 
@@ -33,10 +38,120 @@ def prog(ctx):
     ctx.command.run_default(ctx)
 
 
-
 common.add_show_commands(
     prog, "prog", "prog",
     ("Show every loaded program, or those PROG names (a tag or name may match "
               "several). With -f, the paths where each is pinned."),
     _describe, _decorations)
 common.add_help_command(prog, USAGE)
+
+
+class DumpRequest:
+    """What `prog dump` was asked for, parsed as bpftool parses it."""
+
+    def __init__(self, mode, nb_progs, words):
+        self.mode = mode
+        self.file = None
+        self.opcodes = self.visual = self.linum = False
+        while words:
+            word = words.pop(0)
+            if selectors.is_prefix(word, "file"):
+                if not words:
+                    raise UsageError("expected file path")
+                if nb_progs > 1:
+                    raise UsageError("several programs matched")
+                self.file = words.pop(0)
+            elif selectors.is_prefix(word, "opcodes"):
+                self.opcodes = True
+            elif selectors.is_prefix(word, "visual") and mode == "xlated":
+                if nb_progs > 1:
+                    raise UsageError("several programs matched")
+                self.visual = True
+            elif selectors.is_prefix(word, "linum"):
+                self.linum = True
+            else:
+                raise common.ShowUsage(USAGE)
+        if self.file is not None and (self.opcodes or self.visual or self.linum):
+            raise UsageError("'file' is not compatible with 'opcodes', 'visual', or 'linum'")
+
+
+@prog.command("dump", context_settings=common.COMMAND_SETTINGS,
+              help="Dump a program's instructions as the verifier left them (xlated): "
+                   "opcodes adds the bytes, linum the source positions, visual draws the "
+                   "control-flow graph as DOT (-o FILE.png|svg|pdf|dot to render it), file "
+                   "FILE writes the raw image.")
+@click.argument("words", metavar="xlated PROG [{ file FILE | [opcodes] [linum] [visual] }]",
+                **common.WORDS)
+def dump(words):
+    words = list(words)
+    if not words:
+        raise common.ShowUsage(USAGE)
+    if selectors.is_prefix(words[0], "jited"):
+        raise UsageError("'prog dump jited' is not supported by bpfinspect yet")
+    if not selectors.is_prefix(words[0], "xlated"):
+        raise UsageError("expected 'xlated' or 'jited', got: %s" % words[0])
+    if len(words) < 3:
+        raise common.ShowUsage(USAGE)
+    from bpfinspect.kernel import query
+
+    r = common.run()
+    fds = query.select("prog", selectors.parse("prog", words[1:3]))
+    try:
+        request = DumpRequest("xlated", len(fds), words[3:])
+        _dump_xlated(r, fds, request)
+    finally:
+        query.close_all(fds)
+
+
+def _dump_xlated(r, fds, request):
+    from bpfinspect.kernel import code, query
+
+    if r.options.json and request.visual:
+        raise UsageError("'visual' is not compatible with JSON output")
+    if r.options.output is not None and not request.visual:
+        raise UsageError("-o/--output is for 'visual' graphs only")
+    if request.file is not None:
+        _write_image(r, fds[0], request.file)
+        return
+    deco = query.Decorations("prog", owners=False)
+    listings = [code.xlated(obj.fd, query.describe_prog(obj.fd, deco)) for obj in fds]
+    if not request.visual:
+        r.formatter.xlated(listings, request.opcodes, request.linum)
+        return
+    from bpfinspect.output import make_formatter
+
+    if r.options.output is None:
+        make_formatter("dot", sys.stdout).xlated(listings, request.opcodes, request.linum)
+        return
+    import io
+
+    from bpfinspect.output import graphviz
+
+    fmt = graphviz.check_path(r.options.output)
+    buf = io.StringIO()
+    make_formatter("dot", buf).xlated(listings, request.opcodes, request.linum)
+    graphviz.write(buf.getvalue(), r.options.output, fmt)
+
+
+def _write_image(r, obj, path):
+    import os
+
+    from bpfinspect.kernel import code
+
+    raw = code.program_code(obj.fd)
+    if not raw.xlated:
+        raise BpfError("error retrieving insn dump: kernel.kptr_restrict set?")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        raise BpfError("can't open file %s: %s" % (path, exc.strerror))
+    try:
+        n = os.write(fd, raw.xlated)
+    except OSError as exc:
+        raise BpfError("error writing output file: %s" % exc.strerror)
+    finally:
+        os.close(fd)
+    if n != len(raw.xlated):
+        raise BpfError("error writing output file: short write")
+    if r.options.json:
+        r.formatter.null()

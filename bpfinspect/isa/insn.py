@@ -102,8 +102,9 @@ class Insn:
 
     @property
     def call_target(self):
-        """The first slot of the subprogram a pseudo call goes to."""
-        return self.index + 1 + self.imm if self.is_pseudo_call else None
+        """The first slot of the subprogram a pseudo call goes to. In code the verifier has
+        seen (xlated), `off` holds the distance and `imm` the subprogram's number."""
+        return self.index + 1 + self.off if self.is_pseudo_call else None
 
 
 def decode(data):

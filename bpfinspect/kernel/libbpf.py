@@ -39,6 +39,8 @@ PROTOTYPES = {
     "btf__type_by_id": (POINTER(uapi.btf_type), [c_void_p, c_uint32]),
     "btf__name_by_offset": (c_char_p, [c_void_p, c_uint32]),
     "btf__free": (None, [c_void_p]),
+    "btf__load_vmlinux_btf": (c_void_p, []),
+    "btf__find_by_name_kind": (c_int, [c_void_p, c_char_p, c_uint32]),
     "libbpf_get_error": (c_long, [c_void_p]),
 }
 

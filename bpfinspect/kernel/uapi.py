@@ -13,6 +13,7 @@ BPF_F_RDONLY = 1 << 3
 
 BPF_MAP_TYPE_PROG_ARRAY = 3
 
+BTF_KIND_ENUM = 6
 BTF_KIND_FUNC = 12
 
 
@@ -179,6 +180,15 @@ class btf_type(ctypes.Structure):
 
 class bpf_func_info(ctypes.Structure):
     _fields_ = [("insn_off", c_uint32), ("type_id", c_uint32)]
+
+
+class bpf_line_info(ctypes.Structure):
+    _fields_ = [("insn_off", c_uint32), ("file_name_off", c_uint32), ("line_off", c_uint32),
+                ("line_col", c_uint32)]
+
+
+class btf_enum(ctypes.Structure):
+    _fields_ = [("name_off", c_uint32), ("val", c_int32)]
 
 
 class bpf_get_fd_by_id_opts(ctypes.Structure):

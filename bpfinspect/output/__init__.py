@@ -5,6 +5,7 @@ import importlib
 FORMATTERS = {
     "text": "bpfinspect.output.text:TextFormatter",
     "json": "bpfinspect.output.json:JsonFormatter",
+    "dot": "bpfinspect.output.dot:DotFormatter",
 }
 
 

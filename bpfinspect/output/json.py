@@ -19,7 +19,8 @@ def _pids(obj, d):
         d["pids"] = [{"pid": o.pid, "comm": o.comm} for o in obj.pids]
 
 
-def prog_json(p):
+def prog_header_json(p):
+    """The members that head each program of a multi-program dump (and `prog show`)."""
     d = {"id": p.id, "type": _type(p.type_name, p.type)}
     if p.name:
         d["name"] = p.name
@@ -30,6 +31,11 @@ def prog_json(p):
         d["run_cnt"] = p.run_cnt
     if p.recursion_misses:
         d["recursion_misses"] = p.recursion_misses
+    return d
+
+
+def prog_json(p):
+    d = prog_header_json(p)
     if p.device is not None:
         d["dev"] = _dev(p.device)
     if p.loaded_at is not None:
@@ -109,6 +115,20 @@ class JsonFormatter:
             self.stream.value(convert(item))
         self.stream.end_array()
 
+    def xlated(self, listings, opcodes=False, linum=False):
+        """`-j prog dump xlated`: an array of instructions; with several programs, an array
+        of programs, each with its instructions under "insns"."""
+        self.stream.begin_array()
+        if len(listings) == 1:
+            for d in xlated_objects(listings[0], opcodes, linum):
+                self.stream.value(d)
+        else:
+            for x in listings:
+                d = prog_header_json(x.program)
+                d["insns"] = list(xlated_objects(x, opcodes, linum))
+                self.stream.value(d)
+        self.stream.end_array()
+
     def error(self, message):
         self.stream.value({"error": message})
 
@@ -117,3 +137,36 @@ class JsonFormatter:
 
     def close(self):
         self.stream.close()
+
+
+def _hex_list(data):
+    return ["0x%02x" % b for b in data]
+
+
+def xlated_objects(x, opcodes=False, linum=False):
+    """One dict per instruction of model.Xlated `x`, keys in bpftool's order."""
+    from bpfinspect.isa.printer import CachedPrinter
+    from bpfinspect.output.listing import annotated, ltrim
+
+    text = CachedPrinter(x.symbols)
+    for insn, proto, line in annotated(x):
+        d = {}
+        if proto is not None:
+            d["proto"] = proto
+        if line is not None:
+            if line.text is not None:
+                d["src"] = ltrim(line.text)
+            if linum:
+                if line.file is not None:
+                    d["file"] = line.file
+                if line.line_num:
+                    d["line_num"] = line.line_num
+                if line.line_col:
+                    d["line_col"] = line.line_col
+        d["disasm"] = text(insn)
+        if opcodes:
+            raw = insn.raw
+            d["opcodes"] = {"code": "0x%02x" % insn.code, "src_reg": "0x%x" % insn.src,
+                            "dst_reg": "0x%x" % insn.dst, "off": _hex_list(raw[2:4]),
+                            "imm": _hex_list(raw[4:16])}
+        yield d

@@ -5,6 +5,8 @@ and before a closing bracket, none before array elements, so arrays of numbers s
 line and objects in arrays open as `[{` and `},{`.
 """
 
+import re
+
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r",
             "\f": "\\f", "\b": "\\b"}
 
@@ -22,8 +24,11 @@ def _needs_escape(ch):
     return ch in _ESCAPES or ch < " " or "\ud800" <= ch <= "\udfff"
 
 
+_NEEDS_ESCAPE = re.compile('[\x00-\x1f"\\\\\ud800-\udfff]')
+
+
 def quote(text):
-    if not any(_needs_escape(ch) for ch in text):
+    if not _NEEDS_ESCAPE.search(text):
         return '"' + text + '"'
     return '"' + "".join(_escape_char(ch) if _needs_escape(ch) else ch for ch in text) + '"'
 

@@ -33,7 +33,8 @@ def loaded_at_text(epoch):
     return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(epoch))
 
 
-def prog_text(p):
+def prog_header_text(p):
+    """The first line of `prog show`, which also heads each program of a multi-program dump."""
     out = ["%u: %s  " % (p.id, _type(p.type_name, p.type))]
     if p.name:
         out.append("name %s  " % safe(p.name))
@@ -46,6 +47,11 @@ def prog_text(p):
     if p.recursion_misses:
         out.append(" recursion_misses %u" % p.recursion_misses)
     out.append("\n")
+    return "".join(out)
+
+
+def prog_text(p):
+    out = [prog_header_text(p)]
     if p.loaded_at is not None:
         out.append("\tloaded_at %s  uid %u\n" % (loaded_at_text(p.loaded_at), p.uid))
     out.append("\txlated %uB" % p.bytes_xlated)
@@ -125,6 +131,17 @@ class TextFormatter:
         for item in items:
             self.out.write(render(item))
 
+    def xlated(self, listings, opcodes=False, linum=False):
+        """`prog dump xlated`: with several programs, each under its `prog show` line."""
+        several = len(listings) > 1
+        for k, x in enumerate(listings):
+            if several:
+                self.out.write(prog_header_text(x.program))
+            for chunk in xlated_lines(x, opcodes, linum):
+                self.out.write(chunk)
+            if several and k != len(listings) - 1:
+                self.out.write("\n")
+
     def error(self, message):
         self.out.flush()
         sys.stderr.write("Error: %s\n" % safe(message))
@@ -134,3 +151,30 @@ class TextFormatter:
 
     def close(self):
         self.out.flush()
+
+
+def xlated_lines(x, opcodes=False, linum=False):
+    """`prog dump xlated` of model.Xlated `x`, as chunks of text."""
+    from bpfinspect.isa.printer import CachedPrinter
+    from bpfinspect.output.listing import annotated, ltrim
+    from bpfinspect.output.textsafe import safe_source
+
+    text = CachedPrinter(x.symbols)
+    out = []
+    for insn, proto, line in annotated(x):
+        if proto is not None:
+            out.append(safe(proto) + ":\n")
+        if line is not None and line.text is not None:
+            src = safe_source(ltrim(line.text))
+            if linum:
+                out.append("; %s [file:%s line_num:%u line_col:%u]\n" % (
+                    src, safe(line.file or ""), line.line_num, line.line_col))
+            else:
+                out.append("; %s\n" % src)
+        out.append("%4u: %s\n" % (insn.index, text(insn)))
+        if opcodes:
+            out.append("       %s\n" % insn.raw.hex(" "))
+        if len(out) >= 4096:
+            yield "".join(out)
+            out = []
+    yield "".join(out)

@@ -16,3 +16,11 @@ def _escape(match):
 def safe(text):
     """Control characters and bytes that are not UTF-8 as \\xNN."""
     return _UNSAFE.sub(_escape, text)
+
+
+_UNSAFE_IN_SOURCE = re.compile("[\x00-\x08\x0a-\x1f\x7f\udc80-\udcff]")
+
+
+def safe_source(text):
+    """As safe(), but tabs stay: source lines keep their alignment, as bpftool prints them."""
+    return _UNSAFE_IN_SOURCE.sub(_escape, text)

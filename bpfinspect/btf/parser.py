@@ -1,0 +1,237 @@
+"""BTF blobs (include/uapi/linux/btf.h) as types and strings.
+
+Types are indexed in one pass over their fixed headers; the rest of each record (members,
+parameters, enumerators) is read when asked for. Split BTF (modules, over vmlinux) continues
+the base's type ids and string offsets. Every offset and count is checked: a corrupt blob
+raises BtfError, never IndexError or struct.error.
+"""
+
+import struct
+
+from bpfinspect.kernel.errors import BpfError
+
+MAGIC = 0xEB9F
+_HEADER = struct.Struct("<HBBIIIII")  # magic version flags hdr_len type_off type_len str_off str_len
+_TYPE = struct.Struct("<III")
+
+KIND_NAMES = ("UNKN", "INT", "PTR", "ARRAY", "STRUCT", "UNION", "ENUM", "FWD", "TYPEDEF",
+              "VOLATILE", "CONST", "RESTRICT", "FUNC", "FUNC_PROTO", "VAR", "DATASEC", "FLOAT",
+              "DECL_TAG", "TYPE_TAG", "ENUM64")
+(UNKN, INT, PTR, ARRAY, STRUCT, UNION, ENUM, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC,
+ FUNC_PROTO, VAR, DATASEC, FLOAT, DECL_TAG, TYPE_TAG, ENUM64) = range(20)
+
+# bytes that follow the 12-byte header: (fixed, per vlen item)
+_EXTRA = {INT: (4, 0), PTR: (0, 0), ARRAY: (12, 0), STRUCT: (0, 12), UNION: (0, 12),
+          ENUM: (0, 8), FWD: (0, 0), TYPEDEF: (0, 0), VOLATILE: (0, 0), CONST: (0, 0),
+          RESTRICT: (0, 0), FUNC: (0, 0), FUNC_PROTO: (0, 8), VAR: (4, 0), DATASEC: (0, 12),
+          FLOAT: (0, 0), DECL_TAG: (4, 0), TYPE_TAG: (0, 0), ENUM64: (0, 12)}
+
+# kinds whose third word is a type id rather than a size
+_REFERS = frozenset((PTR, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FUNC_PROTO, VAR, DECL_TAG,
+                     TYPE_TAG))
+
+
+class BtfError(BpfError):
+    """The BTF is malformed."""
+
+
+class Type:
+    """One BTF type. `type` is the referenced type id (for kinds that refer), `size` the byte
+    size (for kinds that have one); `extra` is the offset of the record's variable part."""
+
+    __slots__ = ("btf", "id", "kind", "name_off", "vlen", "kflag", "word", "extra")
+
+    def __init__(self, btf, type_id, kind, name_off, vlen, kflag, word, extra):
+        self.btf = btf
+        self.id = type_id
+        self.kind = kind
+        self.name_off = name_off
+        self.vlen = vlen
+        self.kflag = kflag
+        self.word = word
+        self.extra = extra
+
+    def __repr__(self):
+        return "<BTF %s '%s' id %d>" % (self.kind_name, self.name, self.id)
+
+    @property
+    def kind_name(self):
+        return KIND_NAMES[self.kind]
+
+    @property
+    def name(self):
+        return self.btf.string(self.name_off)
+
+    @property
+    def type(self):
+        return self.word if self.kind in _REFERS else None
+
+    @property
+    def size(self):
+        return None if self.kind in _REFERS else self.word
+
+    def _items(self, fmt):
+        s = struct.Struct(fmt)
+        return list(s.iter_unpack(self.btf.types_data[self.extra:self.extra + s.size * self.vlen]))
+
+    def int_encoding(self):
+        """(encoding flags, bit offset, bits) of an INT."""
+        (v,) = struct.unpack_from("<I", self.btf.types_data, self.extra)
+        return (v >> 24) & 0x0F, (v >> 16) & 0xFF, v & 0xFF
+
+    def array(self):
+        """(element type, index type, number of elements) of an ARRAY."""
+        return struct.unpack_from("<III", self.btf.types_data, self.extra)
+
+    def members(self):
+        """[(name, type, bit offset, bitfield size)] of a STRUCT or UNION."""
+        out = []
+        for name_off, type_id, offset in self._items("<III"):
+            if self.kflag:
+                out.append((self.btf.string(name_off), type_id, offset & 0xFFFFFF, offset >> 24))
+            else:
+                out.append((self.btf.string(name_off), type_id, offset, 0))
+        return out
+
+    def params(self):
+        """[(name offset, type)] of a FUNC_PROTO (type 0 and no name: `...`)."""
+        return self._items("<II")
+
+    def enumerators(self):
+        """[(name, value)] of an ENUM or ENUM64 (signed when kflag says so)."""
+        if self.kind == ENUM64:
+            out = []
+            for name_off, lo, hi in self._items("<III"):
+                v = hi << 32 | lo
+                if self.kflag and v >= 1 << 63:
+                    v -= 1 << 64
+                out.append((self.btf.string(name_off), v))
+            return out
+        fmt = "<Ii" if self.kflag else "<II"
+        return [(self.btf.string(n), v) for n, v in self._items(fmt)]
+
+    def linkage(self):
+        """A VAR's linkage (0 static, 1 global, 2 extern) or a FUNC's (vlen)."""
+        if self.kind == VAR:
+            return struct.unpack_from("<I", self.btf.types_data, self.extra)[0]
+        return self.vlen
+
+    def variables(self):
+        """[(type, offset, size)] of a DATASEC."""
+        return self._items("<III")
+
+    def component_idx(self):
+        """A DECL_TAG's component index (-1: the whole type)."""
+        return struct.unpack_from("<i", self.btf.types_data, self.extra)[0]
+
+
+class Btf:
+    """A parsed BTF blob; with `base`, split BTF whose ids and strings continue the base's."""
+
+    def __init__(self, data, base=None):
+        data = bytes(data)
+        if len(data) < _HEADER.size:
+            raise BtfError("BTF is too short (%d bytes)" % len(data))
+        magic, version, _flags, hdr_len, type_off, type_len, str_off, str_len = \
+            _HEADER.unpack_from(data)
+        if magic != MAGIC:
+            raise BtfError("invalid BTF magic 0x%04x (expected 0x%04x)" % (magic, MAGIC))
+        if version != 1:
+            raise BtfError("unsupported BTF version %d" % version)
+        if hdr_len < _HEADER.size or hdr_len > len(data):
+            raise BtfError("invalid BTF header length %d" % hdr_len)
+        body = len(data) - hdr_len
+        for what, off, length in (("type", type_off, type_len), ("string", str_off, str_len)):
+            if off + length > body or off % (4 if what == "type" else 1):
+                raise BtfError("BTF %s section (offset %d, length %d) is out of bounds"
+                               % (what, off, length))
+        if type_off < str_off < type_off + type_len or str_off < type_off < str_off + str_len:
+            raise BtfError("BTF type and string sections overlap")
+        self.base = base
+        self.types_data = data[hdr_len + type_off:hdr_len + type_off + type_len]
+        self.strings = data[hdr_len + str_off:hdr_len + str_off + str_len]
+        if self.strings and self.strings[-1:] != b"\0":
+            raise BtfError("BTF string section is not NUL-terminated")
+        if base is None and self.strings[:1] not in (b"\0", b""):
+            raise BtfError("BTF string section does not start with an empty string")
+        self.start_id = base.count if base is not None else 1
+        self.str_base = len(base.strings_all) if base is not None else 0
+        self._offsets = self._index()
+        self._cache = {}
+        self._names = {}
+
+    @classmethod
+    def from_file(cls, path, base=None):
+        with open(path, "rb") as f:
+            return cls(f.read(), base)
+
+    @property
+    def strings_all(self):
+        """The string section of the base and this BTF together (offsets are global)."""
+        if self.base is None:
+            return self.strings
+        return self.base.strings_all + self.strings
+
+    @property
+    def count(self):
+        """One more than the largest type id (id 0 is void)."""
+        return self.start_id + len(self._offsets)
+
+    def _index(self):
+        data = self.types_data
+        offsets = []
+        pos, end = 0, len(data)
+        unpack = _TYPE.unpack_from
+        while pos < end:
+            if pos + 12 > end:
+                raise BtfError("BTF type %d is truncated" % (self.start_id + len(offsets)))
+            _name, info, _word = unpack(data, pos)
+            kind = (info >> 24) & 0x1F
+            extra = _EXTRA.get(kind)
+            if extra is None:
+                raise BtfError("BTF type %d has unknown kind %d"
+                               % (self.start_id + len(offsets), kind))
+            offsets.append(pos)
+            pos += 12 + extra[0] + extra[1] * (info & 0xFFFF)
+        if pos != end:
+            raise BtfError("BTF type %d is truncated" % (self.start_id + len(offsets) - 1))
+        return offsets
+
+    def type(self, type_id):
+        """The Type with id `type_id` (ids from the base included); BtfError if none."""
+        if type_id < self.start_id:
+            if self.base is not None and type_id > 0:
+                return self.base.type(type_id)
+            raise BtfError("BTF type id %d is out of range" % type_id)
+        t = self._cache.get(type_id)
+        if t is None:
+            i = type_id - self.start_id
+            if i >= len(self._offsets):
+                raise BtfError("BTF type id %d is out of range (%d types)"
+                               % (type_id, self.count - 1))
+            pos = self._offsets[i]
+            name_off, info, word = _TYPE.unpack_from(self.types_data, pos)
+            t = Type(self, type_id, (info >> 24) & 0x1F, name_off, info & 0xFFFF, info >> 31,
+                     word, pos + 12)
+            self._cache[type_id] = t
+        return t
+
+    def string(self, offset):
+        """The NUL-terminated string at `offset` (global over base and split)."""
+        s = self._names.get(offset)
+        if s is not None:
+            return s
+        if offset < self.str_base:
+            s = self.base.string(offset)
+        else:
+            local = offset - self.str_base
+            if local >= len(self.strings):
+                raise BtfError("BTF string offset %d is out of range" % offset)
+            end = self.strings.index(b"\0", local)
+            s = self.strings[local:end].decode("utf-8", "surrogateescape")
+        self._names[offset] = s
+        return s
+
+    def types(self):
+        """Every type of this BTF (not the base's), in id order."""
+        return (self.type(i) for i in range(self.start_id, self.count))

@@ -1,0 +1,165 @@
+"""A program's code as the kernel reports it: the xlated (and JIT) images, JIT symbols,
+function and line info, and the raw BTF they refer to."""
+
+import ctypes
+import struct
+from ctypes import c_uint8, c_uint32, c_uint64
+
+from bpfinspect.kernel import uapi
+from bpfinspect.kernel.errors import from_errno
+from bpfinspect.kernel.query import get_info, open_by_id
+
+
+class RawCode:
+    """The arrays bpf_prog_info points to, copied out of the kernel's answer."""
+
+    def __init__(self, info, xlated, jited, jited_ksyms, jited_func_lens, func_info, line_info,
+                 jited_line_info):
+        self.info = info
+        self.xlated = xlated
+        self.jited = jited
+        self.jited_ksyms = jited_ksyms
+        self.jited_func_lens = jited_func_lens
+        self.func_info = func_info  # [(insn_off, type_id)]
+        self.line_info = line_info  # [(insn_off, file_name_off, line_off, line_col)]
+        self.jited_line_info = jited_line_info  # [address]
+
+
+def _records(buf, count, rec_size, fields):
+    """`count` records of `rec_size` bytes (the kernel's size, maybe larger than ours)."""
+    raw = bytes(buf)
+    s = struct.Struct("<" + "I" * fields)
+    return [s.unpack_from(raw, i * rec_size) for i in range(count)] if rec_size >= s.size else []
+
+
+def program_code(fd, jited=False):
+    """RawCode of the program `fd`: two calls, the first for the counts (as bpftool)."""
+    first = uapi.bpf_prog_info()
+    ret = get_info(fd, first)
+    if ret != 0:
+        raise from_errno(-ret, "can't get prog info")
+    info = uapi.bpf_prog_info()
+    bufs = {}
+
+    def array(name, ctype, count):
+        buf = (ctype * count)()
+        bufs[name] = buf
+        setattr(info, name, ctypes.addressof(buf) if count else 0)
+        return buf
+
+    if jited:
+        info.jited_prog_len = first.jited_prog_len
+        array("jited_prog_insns", c_uint8, first.jited_prog_len)
+    else:
+        info.xlated_prog_len = first.xlated_prog_len
+        array("xlated_prog_insns", c_uint8, first.xlated_prog_len)
+    info.nr_jited_ksyms = first.nr_jited_ksyms
+    array("jited_ksyms", c_uint64, first.nr_jited_ksyms)
+    info.nr_jited_func_lens = first.nr_jited_func_lens
+    array("jited_func_lens", c_uint32, first.nr_jited_func_lens)
+    info.nr_func_info = first.nr_func_info
+    info.func_info_rec_size = first.func_info_rec_size
+    array("func_info", c_uint8, first.nr_func_info * first.func_info_rec_size)
+    info.nr_line_info = first.nr_line_info
+    info.line_info_rec_size = first.line_info_rec_size
+    array("line_info", c_uint8, first.nr_line_info * first.line_info_rec_size)
+    info.nr_jited_line_info = first.nr_jited_line_info
+    info.jited_line_info_rec_size = first.jited_line_info_rec_size
+    array("jited_line_info", c_uint8, first.nr_jited_line_info * first.jited_line_info_rec_size)
+    ret = get_info(fd, info)
+    if ret != 0:
+        raise from_errno(-ret, "can't get prog info")
+    # the kernel zeroes a pointer it did not fill (kptr_restrict hides JIT addresses)
+    n_ksyms = info.nr_jited_ksyms if info.jited_ksyms else 0
+    n_lens = info.nr_jited_func_lens if info.jited_func_lens else 0
+    return RawCode(
+        info=first,
+        xlated=bytes(bufs["xlated_prog_insns"])[:info.xlated_prog_len]
+        if not jited and info.xlated_prog_insns else b"",
+        jited=bytes(bufs["jited_prog_insns"])[:info.jited_prog_len]
+        if jited and info.jited_prog_insns else b"",
+        jited_ksyms=tuple(bufs["jited_ksyms"][:min(n_ksyms, first.nr_jited_ksyms)]),
+        jited_func_lens=tuple(bufs["jited_func_lens"][:min(n_lens, first.nr_jited_func_lens)]),
+        func_info=[tuple(r) for r in _records(bufs["func_info"], first.nr_func_info,
+                                               first.func_info_rec_size, 2)]
+        if info.func_info else [],
+        line_info=[tuple(r) for r in _records(bufs["line_info"], first.nr_line_info,
+                                               first.line_info_rec_size, 4)]
+        if info.line_info else [],
+        jited_line_info=[r[0] | r[1] << 32 for r in _records(
+            bufs["jited_line_info"], first.nr_jited_line_info,
+            first.jited_line_info_rec_size, 2)] if info.jited_line_info else [],
+    )
+
+
+def btf_data(btf_id):
+    """The raw BTF blob of the BTF object `btf_id`."""
+    with open_by_id("btf", btf_id, "can't get BTF object by id (%u)" % btf_id) as obj:
+        info = uapi.bpf_btf_info()
+        ret = get_info(obj.fd, info)
+        if ret != 0:
+            raise from_errno(-ret, "can't get BTF object info")
+        size = info.btf_size
+        buf = (c_uint8 * size)()
+        info = uapi.bpf_btf_info()
+        info.btf = ctypes.addressof(buf)
+        info.btf_size = size
+        ret = get_info(obj.fd, info)
+        if ret != 0:
+            raise from_errno(-ret, "can't get BTF object info")
+        return bytes(buf)[:info.btf_size]
+
+
+# helper ids live in [0, __BPF_FUNC_MAX_ID); rewritten calls hold kernel address offsets
+_HELPER_ID_LIMIT = 4096
+
+
+def _symbols(insns, jited_ksyms):
+    from bpfinspect.isa import printer
+    from bpfinspect.kernel import symbols as ksym
+
+    helpers = None
+    if any(i.is_helper_call and 0 <= i.imm < _HELPER_ID_LIMIT for i in insns):
+        helpers = ksym.helper_names()
+    symbols = printer.Symbols(helpers, 0, {}, jited_ksyms)
+    if printer.needs_kallsyms(insns, symbols):
+        kallsyms = ksym.read_kallsyms()
+        symbols.call_base = kallsyms.call_base
+        symbols.kallsyms = kallsyms.resolve(printer.call_addresses(insns, symbols))
+    return symbols
+
+
+def _source_lines(btf, records):
+    from bpfinspect.btf import BtfError
+    from bpfinspect.model import SourceLine
+
+    def string(off):
+        try:
+            return btf.string(off)
+        except BtfError:
+            return None
+
+    return tuple(SourceLine(insn_off, string(line_off), string(file_off), line_col >> 10,
+                            line_col & 0x3FF)
+                 for insn_off, file_off, line_off, line_col in records)
+
+
+def xlated(fd, program):
+    """model.Xlated of the program `fd`, whose show-model is `program`."""
+    from bpfinspect.btf import Btf
+    from bpfinspect.btf.signature import type_only
+    from bpfinspect.isa.insn import decode
+    from bpfinspect.kernel.errors import BpfError
+    from bpfinspect.model import Xlated
+
+    raw = program_code(fd)
+    if not raw.xlated:
+        raise BpfError("error retrieving insn dump: kernel.kptr_restrict set?")
+    insns = decode(raw.xlated)
+    protos, lines = (), ()
+    if raw.info.btf_id:
+        btf = Btf(btf_data(raw.info.btf_id))
+        protos = tuple((off, type_only(btf, type_id)) for off, type_id in raw.func_info)
+        lines = _source_lines(btf, raw.line_info)
+    return Xlated(program=program, insns=insns, protos=protos, lines=lines,
+                  symbols=_symbols(insns, raw.jited_ksyms), image=raw.xlated)

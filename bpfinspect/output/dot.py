@@ -1,0 +1,125 @@
+"""`prog dump xlated ... visual`: the control-flow graph as Graphviz DOT, laid out as the
+newest bpftool lays it out (cfg.c, xlated_dumper.c), with each function's own prototype and
+source lines (bpftool prints the main function's in every subprogram: its issue 178)."""
+
+import re
+
+from bpfinspect.isa import cfg
+from bpfinspect.isa.printer import CachedPrinter
+from bpfinspect.output.listing import LineIndex, ltrim
+
+_INSN_SPECIAL = re.compile(r"([<>|&])")
+_LABEL_SPECIAL = re.compile(r'([\\"{}<>| ])')
+_EDGE = ("\tfn_%d_bb_%d:s -> fn_%d_bb_%d:n [style=\"solid,bold\", color=black, weight=10, "
+         "constraint=true];\n")
+_MAX_PATH_LEN = 32
+
+
+def _insn_text(text):
+    return _INSN_SPECIAL.sub(r"\\\1", text)
+
+
+def _label_text(text):
+    return _LABEL_SPECIAL.sub(r"\\\1", text)
+
+
+def shorten_path(path):
+    """bpftool's shorten_path(): (prefix "..." or "", the path's tail of at most 32 bytes)."""
+    if len(path) <= _MAX_PATH_LEN:
+        return "", path
+    cut = path.find("/", len(path) - _MAX_PATH_LEN)
+    if cut >= 0:
+        if cut < len("..."):
+            return "", path
+        return "...", path[cut:]
+    cut = path.rfind("/")
+    if cut >= 0:
+        return "...", path[cut:]
+    return "", path
+
+
+class _Notes:
+    """Prototypes and source lines by absolute instruction index."""
+
+    def __init__(self, x, linum):
+        self.protos = {off: text for off, text in x.protos if text}
+        self.lines = LineIndex(x.lines) if x.lines else None
+        self.linum = linum
+
+    def source(self, line):
+        if line.text is None or not line.text:
+            return ""
+        out = []
+        if self.linum:
+            ellipsis, short = shorten_path(line.file or "")
+            out.append("; [%s%s line:%u col:%u]\\l\\\n" % (
+                ellipsis, _label_text(short), line.line_num, line.line_col))
+        out.append("; %s\\l\\\n" % _label_text(ltrim(line.text)))
+        return "".join(out)
+
+
+def _block_label(func, block, notes, text, opcodes):
+    out = ["{\\\n"]
+    last_line = None
+    for insn in block.insns:
+        i = insn.index
+        proto = notes.protos.get(i)
+        if proto is not None:
+            out.append("; %s:\\l\\\n" % proto)
+        if notes.lines is not None:
+            line = notes.lines.at(i)
+            if line is not None and line is not last_line:
+                out.append(notes.source(line))
+                last_line = line
+        out.append("%u: %s\\l\\\n" % (i - func.start, _insn_text(text(insn))))
+        if opcodes:
+            out.append("\\ \\ \\ \\ %s\\l\\\n" % insn.raw.hex(" "))
+        if i != block.end:
+            out.append("| ")
+    out.append("}")
+    return "".join(out)
+
+
+def render(x, opcodes=False, linum=False):
+    """DOT text of model.Xlated `x`, in chunks."""
+    text = CachedPrinter(x.symbols)
+    notes = _Notes(x, linum)
+    funcs = cfg.build(x.insns, [off for off, _ in x.protos])
+    yield 'digraph "DOT graph for eBPF program" {\n'
+    for func in funcs:
+        out = ['subgraph "cluster_%d" {\n\tstyle="dashed";\n\tcolor="black";\n'
+               '\tlabel="func_%d ()";\n' % (func.idx, func.idx)]
+        for block in func.blocks:
+            if block.idx == cfg.ENTRY:
+                out.append('\tfn_%d_bb_0 [shape=Mdiamond,style=filled,label="ENTRY"];\n\n'
+                           % func.idx)
+            elif block.idx == cfg.EXIT:
+                out.append('\tfn_%d_bb_1 [shape=Mdiamond,style=filled,label="EXIT"];\n\n'
+                           % func.idx)
+            else:
+                out.append('\tfn_%d_bb_%d [shape=record,style=filled,label="%s"];\n\n' % (
+                    func.idx, block.idx, _block_label(func, block, notes, text, opcodes)))
+        for block in func.blocks:
+            for succ in block.succs:
+                out.append(_EDGE % (func.idx, block.idx, func.idx, succ))
+        out.append('\tfn_%d_bb_0:s -> fn_%d_bb_1:n [style="invis", constraint=true];\n}\n'
+                   % (func.idx, func.idx))
+        yield "".join(out)
+    yield "}\n"
+
+
+class DotFormatter:
+    """The `visual` formatter: DOT on its stream (errors go where the text formatter's go)."""
+
+    name = "dot"
+
+    def __init__(self, out, pretty=False):
+        self.out = out
+
+    def xlated(self, listings, opcodes=False, linum=False):
+        for x in listings:
+            for chunk in render(x, opcodes, linum):
+                self.out.write(chunk)
+
+    def close(self):
+        self.out.flush()
