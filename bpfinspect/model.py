@@ -3,106 +3,106 @@
 A field is None where the kernel (or procfs) did not tell.
 """
 
-from dataclasses import dataclass, field
-from typing import Optional
+
+class Record:
+    """A frozen record whose fields are its class's __slots__, in order; `_defaults` gives
+    the optional ones. (dataclasses would do, but generating their code costs every command
+    about 8 ms of start-up.)"""
+
+    __slots__ = ()
+    _defaults = {}
+
+    def __init__(self, *args, **kwargs):
+        fields = self.__slots__
+        if len(args) > len(fields):
+            raise TypeError("%s takes %d fields" % (type(self).__name__, len(fields)))
+        values = dict(zip(fields, args))
+        for name, value in kwargs.items():
+            if name not in fields or name in values:
+                raise TypeError("%s: unexpected or repeated field %r"
+                                % (type(self).__name__, name))
+            values[name] = value
+        for name in fields:
+            if name in values:
+                value = values[name]
+            elif name in self._defaults:
+                value = self._defaults[name]
+            else:
+                raise TypeError("%s: missing field %r" % (type(self).__name__, name))
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("%s is frozen" % type(self).__name__)
+
+    def _values(self):
+        return tuple(getattr(self, f) for f in self.__slots__)
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self._values() == other._values()
+
+    def __hash__(self):
+        return hash(self._values())
+
+    def __repr__(self):
+        return "%s(%s)" % (type(self).__name__, ", ".join(
+            "%s=%r" % (f, getattr(self, f)) for f in self.__slots__))
 
 
-@dataclass(frozen=True)
-class Owner:
-    """A process holding a file descriptor of the object."""
+class Owner(Record):
+    """A process holding a file descriptor of the object: pid, comm."""
 
-    pid: int
-    comm: str
+    __slots__ = ("pid", "comm")
 
 
-@dataclass(frozen=True)
-class Device:
-    """The device an offloaded program or map is bound to."""
+class Device(Record):
+    """The device an offloaded program or map is bound to; ifname None when unknown."""
 
-    ifindex: int
-    ns_dev: int
-    ns_inode: int
-    ifname: Optional[str]
+    __slots__ = ("ifindex", "ns_dev", "ns_inode", "ifname")
 
 
-@dataclass(frozen=True)
-class Program:
-    id: int
-    type: int
-    type_name: Optional[str]  # None: libbpf does not know this type
-    name: str  # the full name (from BTF func info when the kernel cut it)
-    tag: str
-    gpl_compatible: bool
-    run_time_ns: int
-    run_cnt: int
-    recursion_misses: int
-    device: Optional[Device]
-    loaded_at: Optional[int]  # epoch seconds; None when the kernel gave no load time
-    uid: int
-    orphaned: bool
-    bytes_xlated: int
-    bytes_jited: int  # 0: not JIT-compiled
-    bytes_memlock: Optional[int]
-    map_ids: tuple[int, ...]
-    btf_id: int
-    pinned: Optional[tuple[str, ...]] = None  # None: pins were not looked up
-    pids: tuple[Owner, ...] = field(default=())
+class Program(Record):
+    """A loaded program, as `prog show` describes it.
+
+    type_name: None when libbpf does not know the type; name: the full name (from BTF func
+    info when the kernel cut it); loaded_at: epoch seconds, None when the kernel gave no load
+    time; bytes_jited: 0 when not JIT-compiled; pinned: None when pins were not looked up;
+    pids: Owner tuple."""
+
+    __slots__ = ("id", "type", "type_name", "name", "tag", "gpl_compatible", "run_time_ns",
+                 "run_cnt", "recursion_misses", "device", "loaded_at", "uid", "orphaned",
+                 "bytes_xlated", "bytes_jited", "bytes_memlock", "map_ids", "btf_id", "pinned",
+                 "pids")
+    _defaults = {"pinned": None, "pids": ()}
 
 
-@dataclass(frozen=True)
-class Map:
-    id: int
-    type: int
-    type_name: Optional[str]
-    name: str
-    flags: int
-    device: Optional[Device]
-    bytes_key: int
-    bytes_value: int
-    max_entries: int
-    bytes_memlock: Optional[int]
-    owner_prog_type: Optional[int]  # prog arrays only
-    owner_prog_type_name: Optional[str]
-    owner_jited: Optional[bool]
-    frozen: int
-    btf_id: int
-    pinned: Optional[tuple[str, ...]] = None
-    pids: tuple[Owner, ...] = field(default=())
+class Map(Record):
+    """A map, as `map show` describes it; owner_* only for program arrays."""
+
+    __slots__ = ("id", "type", "type_name", "name", "flags", "device", "bytes_key",
+                 "bytes_value", "max_entries", "bytes_memlock", "owner_prog_type",
+                 "owner_prog_type_name", "owner_jited", "frozen", "btf_id", "pinned", "pids")
+    _defaults = {"pinned": None, "pids": ()}
 
 
-@dataclass(frozen=True)
-class Btf:
-    id: int
-    size: int
-    name: str
-    kernel: bool
-    prog_ids: tuple[int, ...]
-    map_ids: tuple[int, ...]
-    pids: tuple[Owner, ...] = field(default=())
+class Btf(Record):
+    """A BTF object, as `btf show` describes it."""
+
+    __slots__ = ("id", "size", "name", "kernel", "prog_ids", "map_ids", "pids")
+    _defaults = {"pids": ()}
 
 
-@dataclass(frozen=True)
-class SourceLine:
-    """One line_info record: the source line that instructions from `insn_off` come from."""
+class SourceLine(Record):
+    """One line_info record: the source line that instructions from `insn_off` come from;
+    text None when the record's string is missing from the BTF."""
 
-    insn_off: int
-    text: Optional[str]  # None: the record's string is missing from the BTF
-    file: Optional[str]
-    line_num: int
-    line_col: int
+    __slots__ = ("insn_off", "text", "file", "line_num", "line_col")
 
 
-@dataclass(frozen=True)
-class Xlated:
+class Xlated(Record):
     """A program's instructions as the verifier left them, with what annotates them.
 
-    insns: isa.insn.Insn list; protos: (insn_off, C prototype or "") per func_info record;
+    image: isa.image.Image; protos: (insn_off, C prototype or "") per func_info record;
     lines: SourceLine per line_info record, in the kernel's order; symbols: the
-    isa.printer.Symbols that name calls and immediates; image: the raw bytes."""
+    isa.printer.Symbols that name calls and immediates."""
 
-    program: Program
-    insns: list
-    protos: tuple
-    lines: tuple
-    symbols: object
-    image: bytes
+    __slots__ = ("program", "image", "protos", "lines", "symbols")

@@ -144,11 +144,11 @@ def _write_image(r, obj, path):
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     except OSError as exc:
-        raise BpfError("can't open file %s: %s" % (path, exc.strerror))
+        raise BpfError("can't open file %s: %s" % (path, exc.strerror)) from None
     try:
         n = os.write(fd, raw.xlated)
     except OSError as exc:
-        raise BpfError("error writing output file: %s" % exc.strerror)
+        raise BpfError("error writing output file: %s" % exc.strerror) from None
     finally:
         os.close(fd)
     if n != len(raw.xlated):

@@ -66,18 +66,14 @@ class Symbols:
         return "0x%x" % insn.imm64
 
 
-def call_addresses(insns, symbols):
-    """The addresses whose kallsyms names the calls in `insns` need (call_base must be set)."""
-    out = set()
-    for insn in insns:
-        if insn.is_call and symbols.helper_name(insn) is None:
-            out.add(symbols.call_address(insn))
-    return out
+def unnamed_calls(insns, symbols):
+    """The calls in `insns` whose names only /proc/kallsyms knows."""
+    return [i for i in insns if i.is_call and symbols.helper_name(i) is None]
 
 
-def needs_kallsyms(insns, symbols):
-    """True when some call's name can only come from /proc/kallsyms."""
-    return any(insn.is_call and symbols.helper_name(insn) is None for insn in insns)
+def call_addresses(calls, symbols):
+    """The addresses whose kallsyms names `calls` need (call_base must be set)."""
+    return set(symbols.call_address(i) for i in calls)
 
 
 def _reg(cls):

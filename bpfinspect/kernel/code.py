@@ -115,17 +115,22 @@ _HELPER_ID_LIMIT = 4096
 
 
 def _symbols(insns, jited_ksyms):
+    """Symbols for `insns` (each distinct instruction once)."""
     from bpfinspect.isa import printer
     from bpfinspect.kernel import symbols as ksym
 
+    calls = [i for i in insns if i.is_call]
     helpers = None
-    if any(i.is_helper_call and 0 <= i.imm < _HELPER_ID_LIMIT for i in insns):
+    if any(i.is_helper_call and 0 <= i.imm < _HELPER_ID_LIMIT for i in calls):
         helpers = ksym.helper_names()
     symbols = printer.Symbols(helpers, 0, {}, jited_ksyms)
-    if printer.needs_kallsyms(insns, symbols):
-        kallsyms = ksym.read_kallsyms()
-        symbols.call_base = kallsyms.call_base
-        symbols.kallsyms = kallsyms.resolve(printer.call_addresses(insns, symbols))
+    unnamed = printer.unnamed_calls(calls, symbols)
+    if unnamed:
+        n_ksyms = len(symbols.jited_ksyms)
+        subprogs = set(symbols.call_address(i) for i in unnamed
+                       if i.is_pseudo_call and 0 <= i.imm < n_ksyms)
+        offsets = set(i.imm for i in unnamed if not (i.is_pseudo_call and 0 <= i.imm < n_ksyms))
+        symbols.call_base, symbols.kallsyms = ksym.resolve(offsets, subprogs)
     return symbols
 
 
@@ -148,18 +153,18 @@ def xlated(fd, program):
     """model.Xlated of the program `fd`, whose show-model is `program`."""
     from bpfinspect.btf import Btf
     from bpfinspect.btf.signature import type_only
-    from bpfinspect.isa.insn import decode
+    from bpfinspect.isa.image import Image
     from bpfinspect.kernel.errors import BpfError
     from bpfinspect.model import Xlated
 
     raw = program_code(fd)
     if not raw.xlated:
         raise BpfError("error retrieving insn dump: kernel.kptr_restrict set?")
-    insns = decode(raw.xlated)
+    image = Image(raw.xlated)
     protos, lines = (), ()
     if raw.info.btf_id:
         btf = Btf(btf_data(raw.info.btf_id))
         protos = tuple((off, type_only(btf, type_id)) for off, type_id in raw.func_info)
         lines = _source_lines(btf, raw.line_info)
-    return Xlated(program=program, insns=insns, protos=protos, lines=lines,
-                  symbols=_symbols(insns, raw.jited_ksyms), image=raw.xlated)
+    return Xlated(program=program, image=image, protos=protos, lines=lines,
+                  symbols=_symbols(list(image.distinct.values()), raw.jited_ksyms))

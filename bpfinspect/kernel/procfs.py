@@ -2,7 +2,6 @@
 
 import os
 import re
-import socket
 import stat
 import time
 
@@ -174,6 +173,8 @@ def ifindex_to_name(ifindex, ns_dev, ns_ino):
     if st.st_dev != ns_dev or st.st_ino != ns_ino:
         return None
     try:
+        import socket
+
         return socket.if_indextoname(ifindex)
     except OSError:
         return None

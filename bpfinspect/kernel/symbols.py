@@ -1,12 +1,13 @@
 """Names the kernel gives to addresses and ids: /proc/kallsyms and the helper table.
 
-/proc/kallsyms is read only when a call needs it, and whole (the kernel formats it line by
-line, so there is no cheaper partial read of the part we need); its core part is sorted by
-address, so lookups bisect its lines and fall back to a full table when that misses.
+/proc/kallsyms is read only when a call needs it, and only as far as needed: the kernel
+lists symbols by increasing address, so reading stops past the highest address asked for.
+Lookups bisect its lines and fall back to a full table when that misses (an unsorted tail).
 """
 
 import bisect
 import ctypes
+import os
 
 from bpfinspect.kernel import uapi
 from bpfinspect.kernel.libbpf import lib
@@ -61,12 +62,77 @@ def _symbol(line):
     return fields[2].decode("utf-8", "surrogateescape") if len(fields) >= 3 else None
 
 
-def read_kallsyms():
+_U64 = (1 << 64) - 1
+_CHUNK = 1 << 18
+_BASE = b" __bpf_call_base\n"
+
+
+class _Reader:
+    """/proc/kallsyms read chunk by chunk."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.chunks = []
+        self.eof = False
+        self.has_base = False  # __bpf_call_base's line has been read
+
+    def more(self):
+        chunk = os.read(self.fd, _CHUNK)
+        if not chunk:
+            self.eof = True
+            return False
+        tail = self.chunks[-1][-len(_BASE):] if self.chunks else b""
+        self.has_base = self.has_base or _BASE in tail + chunk
+        self.chunks.append(chunk)
+        return True
+
+    @property
+    def data(self):
+        if len(self.chunks) > 1:
+            self.chunks = [b"".join(self.chunks)]
+        return self.chunks[0] if self.chunks else b""
+
+    def last_address(self):
+        """The address on the last complete line read so far, or None."""
+        data = b"".join(self.chunks[-2:])  # a chunk holds many lines
+        end = data.rfind(b"\n")
+        if end <= 0:
+            return None
+        start = data.rfind(b"\n", 0, end) + 1
+        field = data[start:data.find(b" ", start, end)]
+        try:
+            return int(field, 16)
+        except ValueError:
+            return None
+
+
+def resolve(offsets, absolute=()):
+    """(address of __bpf_call_base, {address: symbol}) for call_base + each of `offsets` and
+    for each `absolute` address; (0, {}) when kallsyms is unreadable or hides addresses
+    (kptr_restrict), as bpftool then names nothing."""
     try:
-        with open(KALLSYMS, "rb") as f:
-            return Kallsyms(f.read())
+        fd = os.open(KALLSYMS, os.O_RDONLY)
     except OSError:
-        return Kallsyms(b"")
+        return 0, {}
+    try:
+        reader = _Reader(fd)
+        while not reader.has_base and reader.more():
+            pass
+        base = Kallsyms(reader.data).call_base
+        if not base:
+            return 0, {}
+        targets = set((base + o) & _U64 for o in offsets) | set(absolute)
+        highest = max(targets) if targets else 0
+        while (reader.last_address() or 0) <= highest and reader.more():
+            pass
+        names = Kallsyms(reader.data).resolve(targets)
+        if len(names) < len(targets) and not reader.eof:
+            while reader.more():
+                pass
+            names = Kallsyms(reader.data).resolve(targets)
+        return base, names
+    finally:
+        os.close(fd)
 
 
 _PREFIX = "BPF_FUNC_"

@@ -84,7 +84,7 @@ def render(x, opcodes=False, linum=False):
     """DOT text of model.Xlated `x`, in chunks."""
     text = CachedPrinter(x.symbols)
     notes = _Notes(x, linum)
-    funcs = cfg.build(x.insns, [off for off, _ in x.protos])
+    funcs = cfg.build(x.image.insns(), [off for off, _ in x.protos])
     yield 'digraph "DOT graph for eBPF program" {\n'
     for func in funcs:
         out = ['subgraph "cluster_%d" {\n\tstyle="dashed";\n\tcolor="black";\n'

@@ -32,13 +32,13 @@ def write(text, path, fmt):
             with open(path, "w") as f:
                 f.write(text)
         except OSError as exc:
-            raise BpfError("can't write %s: %s" % (path, exc.strerror))
+            raise BpfError("can't write %s: %s" % (path, exc.strerror)) from None
         return
     try:
         done = subprocess.run(["dot", "-T" + fmt, "-o", path], input=text.encode(),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                              capture_output=True)
     except OSError as exc:
-        raise BpfError("can't run Graphviz's dot: %s" % exc.strerror)
+        raise BpfError("can't run Graphviz's dot: %s" % exc.strerror) from None
     if done.returncode != 0:
         message = done.stderr.decode(errors="replace").strip().splitlines()
         raise BpfError("Graphviz's dot failed to render %s: %s"

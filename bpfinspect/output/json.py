@@ -1,6 +1,6 @@
 """bpftool's JSON output (-j, -p), always valid JSON."""
 
-from bpfinspect.output.jsonw import JsonStream
+from bpfinspect.output.jsonw import Encoded, JsonStream, encode, quote
 
 
 def _type(name, number):
@@ -118,15 +118,18 @@ class JsonFormatter:
     def xlated(self, listings, opcodes=False, linum=False):
         """`-j prog dump xlated`: an array of instructions; with several programs, an array
         of programs, each with its instructions under "insns"."""
-        self.stream.begin_array()
+        pretty = self.stream.pretty
         if len(listings) == 1:
-            for d in xlated_objects(listings[0], opcodes, linum):
-                self.stream.value(d)
-        else:
-            for x in listings:
-                d = prog_header_json(x.program)
-                d["insns"] = list(xlated_objects(x, opcodes, linum))
-                self.stream.value(d)
+            self.stream.begin_array()
+            for chunk in _chunks(xlated_encoded(listings[0], opcodes, linum, pretty, 1)):
+                self.stream.encoded(chunk)
+            self.stream.end_array()
+            return
+        self.stream.begin_array()
+        for x in listings:
+            d = prog_header_json(x.program)
+            d["insns"] = [Encoded(s) for s in xlated_encoded(x, opcodes, linum, pretty, 3)]
+            self.stream.value(d)
         self.stream.end_array()
 
     def error(self, message):
@@ -139,34 +142,58 @@ class JsonFormatter:
         self.stream.close()
 
 
+def _chunks(items, size=16384):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
 def _hex_list(data):
     return ["0x%02x" % b for b in data]
 
 
-def xlated_objects(x, opcodes=False, linum=False):
-    """One dict per instruction of model.Xlated `x`, keys in bpftool's order."""
-    from bpfinspect.isa.printer import CachedPrinter
-    from bpfinspect.output.listing import annotated, ltrim
+def _insn_dict(insn, text, opcodes, proto=None, line=None, linum=False):
+    from bpfinspect.output.listing import ltrim
 
-    text = CachedPrinter(x.symbols)
-    for insn, proto, line in annotated(x):
-        d = {}
-        if proto is not None:
-            d["proto"] = proto
-        if line is not None:
-            if line.text is not None:
-                d["src"] = ltrim(line.text)
-            if linum:
-                if line.file is not None:
-                    d["file"] = line.file
-                if line.line_num:
-                    d["line_num"] = line.line_num
-                if line.line_col:
-                    d["line_col"] = line.line_col
-        d["disasm"] = text(insn)
-        if opcodes:
-            raw = insn.raw
-            d["opcodes"] = {"code": "0x%02x" % insn.code, "src_reg": "0x%x" % insn.src,
-                            "dst_reg": "0x%x" % insn.dst, "off": _hex_list(raw[2:4]),
-                            "imm": _hex_list(raw[4:16])}
-        yield d
+    d = {}
+    if proto is not None:
+        d["proto"] = proto
+    if line is not None:
+        if line.text is not None:
+            d["src"] = ltrim(line.text)
+        if linum:
+            if line.file is not None:
+                d["file"] = line.file
+            if line.line_num:
+                d["line_num"] = line.line_num
+            if line.line_col:
+                d["line_col"] = line.line_col
+    d["disasm"] = text
+    if opcodes:
+        raw = insn.raw
+        d["opcodes"] = {"code": "0x%02x" % insn.code, "src_reg": "0x%x" % insn.src,
+                        "dst_reg": "0x%x" % insn.dst, "off": _hex_list(raw[2:4]),
+                        "imm": _hex_list(raw[4:16])}
+    return d
+
+
+def xlated_encoded(x, opcodes, linum, pretty, depth):
+    """The JSON text of each instruction object of model.Xlated `x`, encoded for nesting
+    level `depth`; an instruction without notes is encoded once per distinct instruction."""
+    from bpfinspect.isa.printer import text
+    from bpfinspect.output.listing import annotations
+
+    image, symbols = x.image, x.symbols
+    texts = {k: text(insn, symbols) for k, insn in image.distinct.items()}
+    if opcodes:
+        plain = {k: encode(_insn_dict(image.distinct[k], t, opcodes), pretty, depth)
+                 for k, t in texts.items()}
+    else:  # {"disasm": ...} without encode()'s generality: most of a large dump
+        template = ('{\n%s"disasm": %%s\n%s}' % ("    " * (depth + 1), "    " * depth)
+                    if pretty else '{"disasm":%s}')
+        plain = {k: template % quote(t) for k, t in texts.items()}
+    out = list(map(plain.__getitem__, image.keys))
+    for ordinal, (proto, line) in annotations(x).items():
+        key = image.keys[ordinal]
+        d = _insn_dict(image.distinct[key], texts[key], opcodes, proto, line, linum)
+        out[ordinal] = encode(d, pretty, depth)
+    return out

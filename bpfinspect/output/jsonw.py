@@ -33,8 +33,15 @@ def quote(text):
     return '"' + "".join(_escape_char(ch) if _needs_escape(ch) else ch for ch in text) + '"'
 
 
+class Encoded(str):
+    """JSON text already encoded (for its nesting level): encode() writes it as it is."""
+
+
 def encode(value, pretty=False, depth=0):
-    """`value` (dict, list, tuple, str, int, bool, None) as text; `depth` is its nesting level."""
+    """`value` (dict, list, tuple, str, int, bool, None, Encoded) as text; `depth` is its
+    nesting level."""
+    if isinstance(value, Encoded):
+        return value
     if value is True:
         return "true"
     if value is False:
@@ -85,6 +92,15 @@ class JsonStream:
             self._count += 1
         else:
             self.out.write(encode(value, self.pretty, 0))
+
+    def encoded(self, items):
+        """Array elements already encoded at nesting level 1."""
+        if not items:
+            return
+        if self._count:
+            self.out.write(",")
+        self.out.write(",".join(items))
+        self._count += len(items)
 
     def end_array(self):
         if self._count and self.pretty:

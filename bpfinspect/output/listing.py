@@ -35,23 +35,40 @@ class LineIndex:
         return self.lines[j - 1] if j else None
 
 
-def annotated(x):
-    """(insn, prototype or None, SourceLine or None) per instruction of model.Xlated `x`,
-    as the plain and JSON dumps attach them."""
-    protos, lines = x.protos, x.lines
-    if not protos and not lines:
-        for insn in x.insns:
-            yield insn, None, None
-        return
-    ri = nr_skip = 0
-    for insn in x.insns:
-        i = insn.index
+def annotations(x):
+    """{instruction ordinal: (prototype or None, SourceLine or None)} for the instructions of
+    model.Xlated `x` that carry either, attached as the plain and JSON dumps attach them: a
+    prototype where its func_info record's insn_off is the instruction's index, and the
+    line_info records through libbpf's lfind with bpftool's running skip count. Walks only
+    from one record to the next, not over every instruction."""
+    protos, lines, indices = x.protos, x.lines, x.image.indices
+    n, n_protos, n_lines = len(indices), len(protos), len(lines)
+    offs = [r.insn_off for r in lines]
+    out = {}
+    ri = nr_skip = ordinal = 0
+    while ordinal < n:
+        targets = []
+        if ri < n_protos:
+            targets.append(protos[ri][0])
+        if nr_skip < n_lines:
+            targets.append(offs[nr_skip])
+        if not targets:
+            break
+        ordinal = bisect.bisect_left(indices, min(targets), ordinal)
+        if ordinal >= n:
+            break
+        i = indices[ordinal]
         proto = line = None
-        if ri < len(protos) and protos[ri][0] == i:
-            proto = protos[ri][1] or None
-            ri += 1
-        if lines:
+        if ri < n_protos:
+            if protos[ri][0] == i:
+                proto = protos[ri][1] or None
+                ri += 1
+            elif protos[ri][0] < i:
+                ri = n_protos  # a record at no instruction: bpftool's walk stops there
+        if nr_skip < n_lines and offs[nr_skip] <= i:
             line = lfind(lines, i, nr_skip)
-            if line is not None:
-                nr_skip += 1
-        yield insn, proto, line
+            nr_skip += 1
+        if proto is not None or line is not None:
+            out[ordinal] = (proto, line)
+        ordinal += 1
+    return out

@@ -153,28 +153,36 @@ class TextFormatter:
         self.out.flush()
 
 
-def xlated_lines(x, opcodes=False, linum=False):
-    """`prog dump xlated` of model.Xlated `x`, as chunks of text."""
-    from bpfinspect.isa.printer import CachedPrinter
-    from bpfinspect.output.listing import annotated, ltrim
+def _note_text(proto, line, linum):
+    from bpfinspect.output.listing import ltrim
     from bpfinspect.output.textsafe import safe_source
 
-    text = CachedPrinter(x.symbols)
     out = []
-    for insn, proto, line in annotated(x):
-        if proto is not None:
-            out.append(safe(proto) + ":\n")
-        if line is not None and line.text is not None:
-            src = safe_source(ltrim(line.text))
-            if linum:
-                out.append("; %s [file:%s line_num:%u line_col:%u]\n" % (
-                    src, safe(line.file or ""), line.line_num, line.line_col))
-            else:
-                out.append("; %s\n" % src)
-        out.append("%4u: %s\n" % (insn.index, text(insn)))
-        if opcodes:
-            out.append("       %s\n" % insn.raw.hex(" "))
-        if len(out) >= 4096:
-            yield "".join(out)
-            out = []
-    yield "".join(out)
+    if proto is not None:
+        out.append(safe(proto) + ":\n")
+    if line is not None and line.text is not None:
+        src = safe_source(ltrim(line.text))
+        if linum:
+            out.append("; %s [file:%s line_num:%u line_col:%u]\n" % (
+                src, safe(line.file or ""), line.line_num, line.line_col))
+        else:
+            out.append("; %s\n" % src)
+    return "".join(out)
+
+
+def xlated_lines(x, opcodes=False, linum=False):
+    """`prog dump xlated` of model.Xlated `x`, as chunks of text. Each distinct instruction
+    is printed once; then one format per line."""
+    from bpfinspect.isa.printer import text
+    from bpfinspect.output.listing import annotations
+
+    image, symbols = x.image, x.symbols
+    texts = {k: text(insn, symbols) for k, insn in image.distinct.items()}
+    if opcodes:
+        texts = {k: "%s\n       %s" % (t, image.distinct[k].raw.hex(" "))
+                 for k, t in texts.items()}
+    lines = ["%4u: %s\n" % pair for pair in zip(image.indices, map(texts.__getitem__, image.keys))]
+    for ordinal, (proto, line) in annotations(x).items():
+        lines[ordinal] = _note_text(proto, line, linum) + lines[ordinal]
+    for start in range(0, len(lines), 16384):
+        yield "".join(lines[start:start + 16384])

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Time bpfinspect against bpftool on the same objects, in one run, and print the ratios.
 
-Workload: 1,000 pinned programs in a private bpffs (removed at the end). No tracing program
-is attached by this script; one that fires on every syscall would distort both sides.
+Workload, in a private bpffs (removed at the end): 1,000 pinned programs, and one program of
+100,000 instructions. No tracing program is attached by this script; one that fires on every
+syscall would distort both sides. Each command and its reference run alternately, and the
+medians are compared.
 """
 
 import os
@@ -14,26 +16,48 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path[:0] = [ROOT, HERE]
 PROGRAMS = 1000
-REPEAT = 7
+BIG_INSNS = 100000
+REPEAT = 11
+SLOW = 60.0  # seconds: a reference slower than this is stopped and reported as "> 60 s"
 
-# (what, bpfinspect argv, reference argv, ratio to reach)
+# (what, bpfinspect argv, reference argv, ratio to reach); BIG is the large program's pin
+BIG = "{big}"
 CASES = [
     ("version vs import click", ["version"], [sys.executable, "-c", "import click"], 1.25),
     ("prog show", ["prog", "show"], ["bpftool", "prog", "show"], 2.0),
     ("-j prog show", ["-j", "prog", "show"], ["bpftool", "-j", "prog", "show"], 2.0),
+    ("dump xlated 100k", ["prog", "dump", "xlated", "pinned", BIG],
+     ["bpftool", "prog", "dump", "xlated", "pinned", BIG], 1.0),
+    ("-j dump xlated 100k", ["-j", "prog", "dump", "xlated", "pinned", BIG],
+     ["bpftool", "-j", "prog", "dump", "xlated", "pinned", BIG], 1.0),
+    ("visual 100k", ["prog", "dump", "xlated", "pinned", BIG, "visual"],
+     ["bpftool", "prog", "dump", "xlated", "pinned", BIG, "visual"], 1.0),
 ]
 
 
-def timed(argv):
-    """Median wall time of REPEAT runs, after one warm-up."""
-    subprocess.run(argv, stdout=subprocess.DEVNULL, check=True)
-    times = []
+def run_once(argv, timeout=None):
+    start = time.perf_counter()
+    try:
+        subprocess.run(argv, stdout=subprocess.DEVNULL, check=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    return time.perf_counter() - start
+
+
+def timed_pair(ours, reference):
+    """Median wall times (ours, reference) of REPEAT alternating runs, after a warm-up of
+    each; reference None when it ran longer than SLOW (then it runs once)."""
+    run_once(ours)
+    first = run_once(reference, SLOW)
+    if first is None:
+        return statistics.median(run_once(ours) for _ in range(REPEAT)), None
+    a, b = [], []
     for _ in range(REPEAT):
-        start = time.perf_counter()
-        subprocess.run(argv, stdout=subprocess.DEVNULL, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        a.append(run_once(ours))
+        b.append(run_once(reference))
+    return statistics.median(a), statistics.median(b)
 
 
 def load_programs(bpffs, obj):
@@ -41,6 +65,15 @@ def load_programs(bpffs, obj):
     for i in range(PROGRAMS):
         subprocess.run(["bpftool", "prog", "load", obj, os.path.join(bpffs, "progs", "p%d" % i)],
                        check=True, stderr=subprocess.DEVNULL)
+
+
+def load_big(bpffs):
+    import bigprog
+    from tests import loader
+
+    path = os.path.join(bpffs, "big")
+    loader.load_and_pin(loader.assemble(bigprog.slots(BIG_INSNS)), path, "big")
+    return path
 
 
 def main():
@@ -57,14 +90,20 @@ def main():
     try:
         start = time.perf_counter()
         load_programs(bpffs, obj)
-        print("workload: %d pinned programs (loaded in %.1fs)" % (
-            PROGRAMS, time.perf_counter() - start))
+        big = load_big(bpffs)
+        print("workload: %d pinned programs and one of %d instructions (loaded in %.1fs)" % (
+            PROGRAMS, BIG_INSNS, time.perf_counter() - start))
         ours = [sys.executable, "-m", "bpfinspect"]
         print("%-26s %12s %12s %8s %8s" % ("command", "bpfinspect", "reference", "ratio",
                                          "target"))
         for what, args, reference, target in CASES:
-            a = timed(ours + args)
-            b = timed(reference)
+            args = [big if a == BIG else a for a in args]
+            reference = [big if a == BIG else a for a in reference]
+            a, b = timed_pair(ours + args, reference)
+            if b is None:
+                print("%-26s %10.1fms %11s %8s %7.2fx ok (reference stopped after %d s)" % (
+                    what, a * 1000, "> %ds" % SLOW, "< %.3fx" % (a / SLOW), target, SLOW))
+                continue
             print("%-26s %10.1fms %10.1fms %7.2fx %7.2fx %s" % (
                 what, a * 1000, b * 1000, a / b, target, "ok" if a / b <= target else "SLOW"))
     finally:

@@ -1,0 +1,69 @@
+"""An instruction image walked as bpftool walks it, built for large programs: each
+instruction is identified by its bytes, and each distinct instruction is decoded (and later
+printed) once. Real programs repeat most of their instructions."""
+
+import struct
+
+from bpfinspect.isa.insn import Insn
+
+_SLOT = struct.Struct("<BBhi")
+
+_LD_IMM64 = b"\x18"
+
+
+class Image:
+    """`indices`: the slot index of each instruction (an ld_imm64's second slot is skipped);
+    `keys`: each instruction's identity (its 8 bytes as an int; an ld_imm64's 16 as a pair);
+    `distinct`: key -> Insn decoded at the key's first occurrence."""
+
+    def __init__(self, data):
+        self.data = data = bytes(data)
+        n = len(data) // 8
+        self.slots = n
+        words = memoryview(data)[:n * 8].cast("Q").tolist()
+        codes = data[0:n * 8:8]
+        lds = []
+        pos = codes.find(_LD_IMM64)
+        while pos >= 0:
+            if not lds or lds[-1] != pos - 1:  # a second slot that looks like one is not one
+                lds.append(pos)
+            pos = codes.find(_LD_IMM64, pos + 1)
+        if not lds:
+            self.indices = range(n)
+            self.keys = words
+        else:
+            indices, keys, prev = [], [], 0
+            for p in lds:
+                indices.extend(range(prev, p + 1))
+                keys.extend(words[prev:p])
+                keys.append((words[p], words[p + 1]) if p + 1 < n else (words[p],))
+                prev = p + 2
+            if prev < n:
+                indices.extend(range(prev, n))
+                keys.extend(words[prev:n])
+            self.indices = indices
+            self.keys = keys
+        first = dict(zip(reversed(self.keys), reversed(self.indices)))
+        self.distinct = distinct = {}
+        unpack = _SLOT.unpack_from
+        for key, index in first.items():
+            pos = index * 8
+            code, regs, off, imm = unpack(data, pos)
+            if isinstance(key, tuple):
+                next_imm = unpack(data, pos + 8)[3] if len(key) == 2 else 0
+                raw = data[pos:pos + 8 * len(key)]
+            else:
+                next_imm = 0
+                raw = data[pos:pos + 8]
+            distinct[key] = Insn(index, code, regs & 15, regs >> 4, off, imm, next_imm, raw)
+
+    def __len__(self):
+        return len(self.keys)
+
+    def insns(self):
+        """Every instruction as an Insn (for the control-flow graph)."""
+        out = []
+        for index, key in zip(self.indices, self.keys):
+            d = self.distinct[key]
+            out.append(Insn(index, d.code, d.dst, d.src, d.off, d.imm, d.next_imm, d.raw))
+        return out
