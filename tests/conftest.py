@@ -27,16 +27,20 @@ def bpffs():
         shutil.rmtree(path, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def objects_o(tmp_path_factory):
+def compile_bpf(tmp_path_factory, name, *flags):
     need(shutil.which("clang") is not None, "clang is not installed")
-    out = tmp_path_factory.mktemp("bpf") / "objects.bpf.o"
+    out = tmp_path_factory.mktemp("bpf") / (name + ".o")
     arch = os.uname().machine
-    subprocess.run(["clang", "-g", "-O2", "-target", "bpf",
+    subprocess.run(["clang", "-g", "-O2", "-target", "bpf", *flags,
                     "-I/usr/include/%s-linux-gnu" % arch,
-                    "-c", os.path.join(BPF_SRC, "objects.bpf.c"), "-o", str(out)],
+                    "-c", os.path.join(BPF_SRC, name + ".c"), "-o", str(out)],
                    check=True)
     return out
+
+
+@pytest.fixture(scope="session")
+def objects_o(tmp_path_factory):
+    return compile_bpf(tmp_path_factory, "objects.bpf")
 
 
 class Loaded:
@@ -66,6 +70,34 @@ def loaded(bpffs, objects_o):
                    "pinmaps", os.path.join(bpffs, "maps"))
     assert proc.returncode == 0, proc.stderr
     return Loaded(bpffs)
+
+
+@pytest.fixture(scope="session")
+def code_loaded(bpffs, tmp_path_factory):
+    """tests/bpf/code.bpf.c (atomics, a switch, bpf_loop, nested subprograms), pinned at
+    <bpffs>/code/code_atomics."""
+    obj = compile_bpf(tmp_path_factory, "code.bpf", "-mcpu=v3")
+    proc = bpftool("prog", "loadall", str(obj), os.path.join(bpffs, "code"),
+                   "pinmaps", os.path.join(bpffs, "codemaps"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return os.path.join(bpffs, "code", "code_atomics")
+
+
+@pytest.fixture(scope="session")
+def raw_progs(bpffs):
+    """Programs loaded from raw instruction arrays (tests/rawprogs.py), pinned under
+    <bpffs>/raw/<name>; the "three" program is loaded twice (pins three, three_again)."""
+    from tests import loader, rawprogs
+
+    os.makedirs(os.path.join(bpffs, "raw"))
+    pins = {}
+    for name, slots in rawprogs.PROGRAMS.items():
+        pins[name] = os.path.join(bpffs, "raw", name)
+        loader.load_and_pin(loader.assemble(slots), pins[name], name)
+    pins["three_again"] = os.path.join(bpffs, "raw", "three_again")
+    loader.load_and_pin(loader.assemble(rawprogs.PROGRAMS["three"]), pins["three_again"],
+                        "three")
+    return pins
 
 
 @pytest.fixture(scope="session")
