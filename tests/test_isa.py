@@ -134,3 +134,44 @@ def test_every_code_prints_without_error():
                 data = struct.pack("<BBhi", code, src << 4 | 1, off, 0x110) + bytes(8)
                 for insn in decode(data):
                     assert printer.text(insn)
+
+
+def test_cfg_functions_blocks_edges():
+    from bpfinspect.isa import cfg
+
+    insns = decode(b"".join([
+        encode(0x85, src=1, off=4, imm=1),   # 0: call pc+4 -> 5 (function 1)
+        encode(0x15, 0, 0, 2, 0),            # 1: if r0 == 0 goto 4
+        encode(0xB7, 0, 0, 0, 1),            # 2
+        encode(0x06, imm=-4),                # 3: gotol 0 (by imm: a back edge)
+        encode(0x95),                        # 4: exit
+        encode(0xB7, 0, 0, 0, 2),            # 5: function 1
+        encode(0x95),                        # 6
+        encode(0xB7, 0, 0, 0, 3),            # 7: a callback only func_info names
+        encode(0x95),                        # 8
+    ]))
+    funcs = cfg.build(insns, extra_starts=[0, 5, 7])
+    assert [(f.idx, f.start, f.end) for f in funcs] == [(0, 0, 4), (1, 5, 6), (2, 7, 8)]
+    main = funcs[0]
+    assert [(b.idx, b.start, b.end, b.succs) for b in main.blocks] == [
+        (0, None, None, [2]), (2, 0, 1, [3, 4]), (3, 2, 3, [2]), (4, 4, 4, [1]),
+        (1, None, None, [])]
+
+
+def test_kallsyms_lookup():
+    from bpfinspect.kernel.symbols import Kallsyms
+
+    data = (b"ffffffff81000000 T _stext\n"
+            b"ffffffff81000100 T __bpf_call_base\n"
+            b"ffffffff81000200 t helper_one\n"
+            b"ffffffff81000300 T helper_two\t[mod]\n"
+            b"ffffffffc0000000 t bpf_prog_0123456789abcdef_f\t[bpf]\n"
+            b"ffffffffa0000000 t out_of_order\t[x]\n")
+    ks = Kallsyms(data)
+    assert ks.call_base == 0xFFFFFFFF81000100
+    assert ks.resolve([0xFFFFFFFF81000200, 0xFFFFFFFF81000300, 0xFFFFFFFFC0000000,
+                       0xFFFFFFFFA0000000, 0xFFFFFFFF81000201]) == {
+        0xFFFFFFFF81000200: "helper_one", 0xFFFFFFFF81000300: "helper_two",
+        0xFFFFFFFFC0000000: "bpf_prog_0123456789abcdef_f", 0xFFFFFFFFA0000000: "out_of_order"}
+    hidden = Kallsyms(b"0000000000000000 T _stext\n0000000000000000 T __bpf_call_base\n")
+    assert hidden.call_base == 0 and hidden.resolve([0x10]) == {}
