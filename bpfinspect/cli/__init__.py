@@ -25,7 +25,7 @@ USAGE = (
     "\n",
     "       OBJECT := { prog | map | btf }\n",
     "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} |\n",
-    "                    {-V|--version} }\n",
+    "                    {-V|--version} | {-o|--output} FILE }\n",
 )
 
 
