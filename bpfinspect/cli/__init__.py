@@ -84,6 +84,10 @@ def main(argv=None):
     if "_BPFINSPECT_COMPLETE" in os.environ:
         return root.main(prog_name="bpfinspect")  # click's shell completion
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # a closed pipe ends us quietly, as bpftool
+    try:  # buffered output even under PYTHONUNBUFFERED, as bpftool's stdio: one write per 8 KiB
+        sys.stdout.reconfigure(write_through=False)
+    except (AttributeError, ValueError):
+        pass
     if argv is None:
         argv = sys.argv[1:]
     options, words = split_argv(argv)

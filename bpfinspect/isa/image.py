@@ -11,10 +11,23 @@ _SLOT = struct.Struct("<BBhi")
 _LD_IMM64 = b"\x18"
 
 
+def _from_key(key):
+    """The Insn whose bytes are `key` (its index, which printing does not need, is -1)."""
+    if isinstance(key, tuple):
+        raw = b"".join(w.to_bytes(8, "little") for w in key)
+        next_imm = _SLOT.unpack_from(raw, 8)[3] if len(key) == 2 else 0
+    else:
+        raw = key.to_bytes(8, "little")
+        next_imm = 0
+    code, regs, off, imm = _SLOT.unpack_from(raw)
+    return Insn(-1, code, regs & 15, regs >> 4, off, imm, next_imm, raw)
+
+
 class Image:
     """`indices`: the slot index of each instruction (an ld_imm64's second slot is skipped);
     `keys`: each instruction's identity (its 8 bytes as an int; an ld_imm64's 16 as a pair);
-    `distinct`: key -> Insn decoded at the key's first occurrence."""
+    `distinct`: key -> Insn, each distinct instruction decoded once (with index -1).
+    The image is in the host's byte order (little-endian hosts: x86-64, arm64)."""
 
     def __init__(self, data):
         self.data = data = bytes(data)
@@ -43,19 +56,7 @@ class Image:
                 keys.extend(words[prev:n])
             self.indices = indices
             self.keys = keys
-        first = dict(zip(reversed(self.keys), reversed(self.indices)))
-        self.distinct = distinct = {}
-        unpack = _SLOT.unpack_from
-        for key, index in first.items():
-            pos = index * 8
-            code, regs, off, imm = unpack(data, pos)
-            if isinstance(key, tuple):
-                next_imm = unpack(data, pos + 8)[3] if len(key) == 2 else 0
-                raw = data[pos:pos + 8 * len(key)]
-            else:
-                next_imm = 0
-                raw = data[pos:pos + 8]
-            distinct[key] = Insn(index, code, regs & 15, regs >> 4, off, imm, next_imm, raw)
+        self.distinct = {key: _from_key(key) for key in dict.fromkeys(self.keys)}
 
     def __len__(self):
         return len(self.keys)

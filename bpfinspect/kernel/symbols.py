@@ -13,6 +13,21 @@ from bpfinspect.kernel import uapi
 from bpfinspect.kernel.libbpf import lib
 
 KALLSYMS = "/proc/kallsyms"
+_U64 = (1 << 64) - 1
+_CHUNK = 1 << 18
+_BASE = b" __bpf_call_base\n"
+
+
+def _call_base(data):
+    """The address on __bpf_call_base's line, 0 if there is none."""
+    pos = data.find(_BASE)
+    if pos < 0:
+        return 0
+    start = data.rfind(b"\n", 0, pos) + 1
+    try:
+        return int(data[start:pos].split(b" ")[0], 16)
+    except ValueError:
+        return 0
 
 
 class Kallsyms:
@@ -24,13 +39,7 @@ class Kallsyms:
         self.lines = data.split(b"\n") if data else []
         self.width = self.lines[0].find(b" ") if self.lines and self.lines[0] else 16
         self._table = None
-        self.call_base = 0
-        pos = data.find(b" __bpf_call_base\n") if data else -1
-        if pos < 0 and data and data.endswith(b" __bpf_call_base"):
-            pos = len(data) - len(b" __bpf_call_base")
-        if pos >= 0:
-            start = data.rfind(b"\n", 0, pos) + 1
-            self.call_base = int(data[start:start + self.width], 16)
+        self.call_base = _call_base(data) if data else 0
 
     def name(self, address):
         """The symbol at exactly `address`, or None."""
@@ -62,9 +71,6 @@ def _symbol(line):
     return fields[2].decode("utf-8", "surrogateescape") if len(fields) >= 3 else None
 
 
-_U64 = (1 << 64) - 1
-_CHUNK = 1 << 18
-_BASE = b" __bpf_call_base\n"
 
 
 class _Reader:
@@ -118,14 +124,15 @@ def resolve(offsets, absolute=()):
         reader = _Reader(fd)
         while not reader.has_base and reader.more():
             pass
-        base = Kallsyms(reader.data).call_base
+        base = _call_base(reader.data)
         if not base:
             return 0, {}
         targets = set((base + o) & _U64 for o in offsets) | set(absolute)
         highest = max(targets) if targets else 0
         while (reader.last_address() or 0) <= highest and reader.more():
             pass
-        names = Kallsyms(reader.data).resolve(targets)
+        kallsyms = Kallsyms(reader.data)
+        names = kallsyms.resolve(targets)
         if len(names) < len(targets) and not reader.eof:
             while reader.more():
                 pass

@@ -93,7 +93,8 @@ def main():
         big = load_big(bpffs)
         print("workload: %d pinned programs and one of %d instructions (loaded in %.1fs)" % (
             PROGRAMS, BIG_INSNS, time.perf_counter() - start))
-        ours = [sys.executable, "-m", "bpfinspect"]
+        # the installed command, as users run it (make bench installs the current sources)
+        ours = [os.path.join(os.path.dirname(sys.executable), "bpfinspect")]
         print("%-26s %12s %12s %8s %8s" % ("command", "bpfinspect", "reference", "ratio",
                                          "target"))
         for what, args, reference, target in CASES:
