@@ -106,3 +106,22 @@ class Xlated(Record):
     isa.printer.Symbols that name calls and immediates."""
 
     __slots__ = ("program", "image", "protos", "lines", "symbols")
+
+
+class MapLayout(Record):
+    """How a map's entries are laid out and typed, for formatting them.
+
+    value_stride: bytes per CPU value in a per-CPU map (value_size rounded up to 8);
+    btf: the map's parsed BTF (btf.Btf) or None; key_type_id and value_type_id are 0 when
+    BTF does not describe them; kind: "plain", "per_cpu", "map_of_maps" or "prog_array"."""
+
+    __slots__ = ("map", "key_size", "value_size", "kind", "ncpus", "value_stride", "btf",
+                 "key_type_id", "value_type_id")
+
+
+class MapDump(Record):
+    """What `map dump` read from one map: layout, then `chunks`, an iterator read as it is
+    formatted (a large map is never held whole): each chunk is either packed entries
+    (keys, values, n) or a list of (key, value bytes or errno)."""
+
+    __slots__ = ("layout", "chunks")

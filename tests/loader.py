@@ -70,3 +70,53 @@ def load_and_pin(image, path, name="raw", prog_type=SOCKET_FILTER):
             raise OSError(ctypes.get_errno() or errno.EIO, "can't pin at " + path)
     finally:
         os.close(fd)
+
+
+HASH = 1
+
+
+def create_map(map_type, key_size, value_size, max_entries, name="m"):
+    """The fd of a new map (no BTF)."""
+    lb = _libbpf()
+    lb.bpf_map_create.restype = ctypes.c_int
+    lb.bpf_map_create.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32,
+                                  ctypes.c_uint32, ctypes.c_uint32, ctypes.c_void_p]
+    fd = lb.bpf_map_create(map_type, name.encode(), key_size, value_size, max_entries, None)
+    if fd < 0:
+        raise OSError(-fd, "can't create map: " + os.strerror(-fd))
+    return fd
+
+
+def update_batch(fd, keys, values, count):
+    """Write `count` entries whose keys and values are packed in `keys` and `values`."""
+    lb = _libbpf()
+    lb.bpf_map_update_batch.restype = ctypes.c_int
+    lb.bpf_map_update_batch.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p,
+                                        ctypes.POINTER(ctypes.c_uint32), ctypes.c_void_p]
+    n = ctypes.c_uint32(count)
+    ret = lb.bpf_map_update_batch(fd, keys, values, ctypes.byref(n), None)
+    if ret < 0:
+        raise OSError(-ret, "can't update map: " + os.strerror(-ret))
+
+
+def pin_fd(fd, path):
+    if _libbpf().bpf_obj_pin(fd, path.encode()) != 0:
+        raise OSError(errno.EIO, "can't pin at " + path)
+
+
+def big_hash_map(path, entries, name="big_hash"):
+    """A hash map of `entries` 4-byte keys and 8-byte values, pinned at `path`."""
+    import struct
+
+    fd = create_map(HASH, 4, 8, entries, name)
+    try:
+        step = 65536
+        for start in range(0, entries, step):
+            n = min(step, entries - start)
+            keys = struct.pack("<%dI" % n, *range(start, start + n))
+            values = struct.pack("<%dQ" % n, *(i * 2654435761 & (2**64 - 1)
+                                              for i in range(start, start + n)))
+            update_batch(fd, keys, values, n)
+        pin_fd(fd, path)
+    finally:
+        os.close(fd)

@@ -104,6 +104,8 @@ def main(argv=None):
         # not root.main(): its handling of Ctrl-C and errors is ours to do
         with root.make_context("bpfinspect", list(words), obj=run) as ctx:
             root.invoke(ctx)
+    except common.ExitStatus as exc:
+        status = exc.status
     except common.ShowUsage as exc:
         if options.json:
             formatter.null()

@@ -46,6 +46,14 @@ def show(kind, words, describe, deco_factory):
     r.formatter.objects(kind, items)
 
 
+class ExitStatus(Exception):
+    """The output is complete; exit with this status (bpftool's 254 for `Not found`)."""
+
+    def __init__(self, status):
+        super().__init__("exit %d" % status)
+        self.status = status
+
+
 class ShowUsage(Exception):
     """bpftool's usage(): the command's usage text (or `null` with -j), exit status 255."""
 

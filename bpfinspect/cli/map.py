@@ -2,16 +2,29 @@
 
 import click
 
-from bpfinspect.cli import common
+from bpfinspect.cli import common, selectors
 from bpfinspect.cli.group import BpftoolGroup
+from bpfinspect.kernel.errors import BpfError, UsageError
 
 USAGE = (
     "Usage: bpfinspect map { show | list } [MAP]\n",
+    "       bpfinspect map dump       MAP\n",
+    "       bpfinspect map lookup     MAP [key DATA]\n",
+    "       bpfinspect map getnext    MAP [key DATA]\n",
+    "       bpfinspect map peek       MAP\n",
     "       bpfinspect map help\n",
     "\n",
     "       MAP := { id MAP_ID | pinned FILE | name MAP_NAME }\n",
+    "       DATA := { [hex] BYTES }\n",
     "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} }\n",
 )
+
+# bpftool's map commands that change something: they keep their place in the prefix table
+# (`map p` is `pin`, as in bpftool) and say that bpfinspect only reads.
+WRITERS = ("update", "delete", "pin", "event_pipe", "create", "push", "enqueue", "pop",
+           "dequeue", "freeze")
+ORDER = ("show", "list", "help", "dump", "update", "lookup", "getnext", "delete", "pin",
+         "event_pipe", "create", "peek", "push", "enqueue", "pop", "dequeue", "freeze")
 
 
 def _decorations(options):
@@ -27,16 +40,200 @@ def _describe(fd, deco):
 
 
 @click.group("map", cls=BpftoolGroup, usage_lines=USAGE,
-             help="BPF maps: type, sizes, flags, BTF, owner program type, pins and owners.")
+             help="BPF maps: type, sizes, flags, BTF, owner program type, pins and owners, "
+                  "and what they hold.")
 @click.pass_context
 def map_group(ctx):
     ctx.command.run_default(ctx)
 
 
-
 common.add_show_commands(
     map_group, "map", "map",
     ("Show every map, or those MAP names (a name may match several). "
-              "Maps are opened read-only. With -f, the paths where each is pinned."),
+     "Maps are opened read-only. With -f, the paths where each is pinned."),
     _describe, _decorations)
 common.add_help_command(map_group, USAGE)
+
+
+def _opened(words):
+    """ObjectFds of the maps the first two words name (read-only), and the rest."""
+    from bpfinspect.kernel import query
+
+    return query.select("map", selectors.parse("map", words[:2])), words[2:]
+
+
+def _one(fds):
+    from bpfinspect.kernel import query
+
+    if len(fds) > 1:
+        query.close_all(fds)
+        raise BpfError("several maps match this handle")
+    return fds[0]
+
+
+def _layout(obj):
+    from bpfinspect.kernel import maps, query
+
+    info = query.map_info(obj.fd)
+    deco = query.Decorations("map", owners=False)
+    return info, maps.layout(obj.fd, info, query.describe_map(obj.fd, deco, info))
+
+
+@map_group.command("dump", context_settings=common.COMMAND_SETTINGS,
+                   help="Every entry of MAP (several maps when a name matches several): hex "
+                        "bytes, or the values formatted by the map's BTF. Read in batches.")
+@click.argument("words", metavar="MAP", **common.WORDS)
+def dump(words):
+    from bpfinspect.kernel import maps, query
+    from bpfinspect.model import MapDump
+
+    words = list(words)
+    if len(words) != 2:
+        raise common.ShowUsage(USAGE)
+    r = common.run()
+    fds, _ = _opened(words)
+    try:
+        dumps = []
+        for obj in fds:
+            info, lay = _layout(obj)
+            maps.check_dumpable(info, _map_label(lay.map))
+            reader = maps.MapReader(obj.fd, info)
+            dumps.append(MapDump(layout=lay, chunks=maps.chunks(reader, lay)))
+        r.formatter.map_dump(dumps, as_btf=all(d.layout.map.btf_id for d in dumps))
+    finally:
+        query.close_all(fds)
+
+
+def _map_label(m):
+    kind = m.type_name or "type %u" % m.type
+    return "%s (id %u, %s)" % ("'%s'" % m.name if m.name else "<anon>", m.id, kind)
+
+
+def parse_bytes(words, what, size):
+    """bpftool's parse_bytes: `[hex] B0 B1 ...`, each byte by strtoul (base 0, or 16 after
+    `hex`); returns (bytes, the words left)."""
+    base = 0
+    if words and selectors.is_prefix(words[0], "hex"):
+        base = 16
+        words = words[1:]
+    out = bytearray()
+    i = 0
+    while i < size and i < len(words):
+        value = _strtoul(words[i], base)
+        if value is None:
+            raise UsageError("error parsing byte: %s" % words[i])
+        out.append(value & 0xFF)
+        i += 1
+    if i != size:
+        raise UsageError("%s expected %u bytes got %u" % (what, size, i))
+    return bytes(out), words[i:]
+
+
+def _strtoul(text, base):
+    if base == 16:
+        t = text[2:] if text[:2].lower() == "0x" else text
+        try:
+            return int(t, 16) if t and all(c in "0123456789abcdefABCDEF" for c in t) else None
+        except ValueError:
+            return None
+    value = selectors.strtoul(text)
+    return value
+
+
+def parse_key(words, key_size, required=True):
+    """parse_elem for lookup and getnext: `key [hex] BYTES`; None when there are no words
+    and the key is optional (or the map has no keys)."""
+    if not words:
+        if required and key_size:
+            raise UsageError("did not find key")
+        return None
+    if not selectors.is_prefix(words[0], "key"):
+        raise UsageError("expected key or value, got: %s" % words[0])
+    if not key_size:
+        raise UsageError("unnecessary key")
+    key, rest = parse_bytes(words[1:], "key", key_size)
+    if rest:
+        if selectors.is_prefix(rest[0], "key"):
+            raise UsageError("duplicate key")
+        raise UsageError("expected key or value, got: %s" % rest[0])
+    return key
+
+
+def _lookup(words):
+    from bpfinspect.kernel import maps, query
+
+    words = list(words)
+    if len(words) < 2:
+        raise common.ShowUsage(USAGE)
+    r = common.run()
+    fds, rest = _opened(words)
+    obj = _one(fds)
+    with obj:
+        info, lay = _layout(obj)
+        key = parse_key(rest, info.key_size)
+        value = maps.MapReader(obj.fd, info).lookup(key)
+        if isinstance(value, int):
+            if value == 2:  # ENOENT
+                r.formatter.map_not_found(lay, key)
+                raise common.ExitStatus(254)
+            from bpfinspect.kernel.errors import describe
+
+            raise BpfError("lookup failed: %s" % describe(value), value)
+        r.formatter.map_entry(lay, key, value)
+    query.close_all([])
+
+
+@map_group.command("lookup", context_settings=common.COMMAND_SETTINGS,
+                   help="The value at key DATA ([hex] bytes). Not found: exit status 254.")
+@click.argument("words", metavar="MAP [key DATA]", **common.WORDS)
+def lookup(words):
+    _lookup(words)
+
+
+@map_group.command("getnext", context_settings=common.COMMAND_SETTINGS,
+                   help="The key after key DATA, or the first key.")
+@click.argument("words", metavar="MAP [key DATA]", **common.WORDS)
+def getnext(words):
+    from bpfinspect.kernel import maps
+
+    words = list(words)
+    if len(words) < 2:
+        raise common.ShowUsage(USAGE)
+    r = common.run()
+    fds, rest = _opened(words)
+    obj = _one(fds)
+    with obj:
+        info, lay = _layout(obj)
+        key = parse_key(rest, info.key_size, required=False)
+        next_key = maps.MapReader(obj.fd, info).next_key(key)
+        if next_key is None:
+            raise BpfError("can't get next key: No such file or directory", 2)
+        r.formatter.map_next_key(lay, key, next_key)
+
+
+@map_group.command("peek", context_settings=common.COMMAND_SETTINGS,
+                   help="The next value a queue or stack would give, without taking it.")
+@click.argument("words", metavar="MAP", **common.WORDS)
+def peek(words):
+    _lookup(words)
+
+
+def _writer(name):
+    @click.command(name, context_settings=common.COMMAND_SETTINGS, hidden=True,
+                   help="Not available: bpfinspect only reads.")
+    @click.argument("words", **common.WORDS)
+    def command(words):
+        raise UsageError("'map %s' changes the kernel's state; bpfinspect only reads "
+                         "(use bpftool)" % name)
+
+    return command
+
+
+def _order_commands():
+    have = dict(map_group.commands)
+    map_group.commands.clear()
+    for name in ORDER:
+        map_group.commands[name] = have.get(name) or _writer(name)
+
+
+_order_commands()

@@ -40,6 +40,10 @@ PROTOTYPES = {
     "btf__name_by_offset": (c_char_p, [c_void_p, c_uint32]),
     "btf__free": (None, [c_void_p]),
     "btf__load_vmlinux_btf": (c_void_p, []),
+    "bpf_map_lookup_elem": (c_int, [c_int, c_void_p, c_void_p]),
+    "bpf_map_get_next_key": (c_int, [c_int, c_void_p, c_void_p]),
+    "bpf_map_lookup_batch": (c_int, [c_int, c_void_p, c_void_p, c_void_p, c_void_p, _u32p,
+                                     c_void_p]),
     "btf__find_by_name_kind": (c_int, [c_void_p, c_char_p, c_uint32]),
     "libbpf_get_error": (c_long, [c_void_p]),
 }

@@ -132,6 +132,35 @@ class JsonFormatter:
             self.stream.value(d)
         self.stream.end_array()
 
+    def map_dump(self, dumps, as_btf=False):
+        """`-j map dump`: an array of entries; several maps: an array of maps, each with its
+        entries under "elements"."""
+        if len(dumps) == 1:
+            self.stream.begin_array()
+            _stream_entries(self.stream, dumps[0])
+            self.stream.end_array()
+            return
+        self.stream.begin_array()
+        for d in dumps:
+            obj = map_dump_header(d.layout.map)
+            obj["elements"] = list(_entry_objects(d))
+            self.stream.value(obj)
+        self.stream.end_array()
+
+    def map_entry(self, lay, key, value):
+        from bpfinspect.output import mapentries as E
+
+        self.stream.value(_entry_object(E, lay, key or b"", value))
+
+    def map_not_found(self, lay, key):
+        self.stream.value(None)
+
+    def map_next_key(self, lay, key, next_key):
+        from bpfinspect.output.mapentries import hex_list, tokens
+
+        self.stream.value({"key": hex_list(tokens(key)) if key is not None else None,
+                           "next_key": hex_list(tokens(next_key))})
+
     def error(self, message):
         self.stream.value({"error": message})
 
@@ -197,3 +226,57 @@ def xlated_encoded(x, opcodes, linum, pretty, depth):
         d = _insn_dict(image.distinct[key], texts[key], opcodes, proto, line, linum)
         out[ordinal] = encode(d, pretty, depth)
     return out
+
+
+def map_dump_header(m):
+    """show_map_header_json: what heads each map of a multi-map dump."""
+    d = {"id": m.id, "type": _type(m.type_name, m.type)}
+    if m.name:
+        d["name"] = m.name
+    d["flags"] = m.flags
+    return d
+
+
+def _entry_object(E, lay, key, value):
+    if isinstance(value, int):
+        return E.json_error(E.tokens(key), value)
+    fmt = E.formatted(lay, key, value, False) if lay.btf is not None else None
+    return E.json_entry(lay, E.tokens(key), E.value_tokens(lay, value), E.inner_id(value), fmt)
+
+
+def _entry_objects(d):
+    """Entry dicts of model.MapDump `d` (bpftool prints no object for an empty slot of a
+    program array or map of maps)."""
+    from bpfinspect.output import mapentries as E
+
+    lay = d.layout
+    for chunk in d.chunks:
+        if isinstance(chunk, tuple):
+            chunk = E.unpack(lay, *chunk)
+        for key, value in chunk:
+            if isinstance(value, int) and E.error_message(lay, value) is None:
+                continue
+            yield _entry_object(E, lay, key, value)
+
+
+def _stream_entries(stream, d):
+    """The entries of one map into an open array; packed chunks of maps without BTF are
+    rendered by output/records.py, with no per-entry Python."""
+    from bpfinspect.output import mapentries as E
+
+    lay = d.layout
+    rec = None
+    if lay.btf is None:
+        rec = E.record(lay, lambda kt, vt: "," + encode(
+            E.json_entry(lay, kt, vt), stream.pretty, 1))
+    for chunk in d.chunks:
+        if rec is not None and isinstance(chunk, tuple):
+            keys, values, n = chunk
+            stream.encoded_run(E.render_packed(rec, lay, keys, values, n).decode("ascii"), n)
+            continue
+        if isinstance(chunk, tuple):
+            chunk = E.unpack(lay, *chunk)
+        for key, value in chunk:
+            if isinstance(value, int) and E.error_message(lay, value) is None:
+                continue
+            stream.value(_entry_object(E, lay, key, value))

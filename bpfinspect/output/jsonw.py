@@ -102,6 +102,14 @@ class JsonStream:
         self.out.write(",".join(items))
         self._count += len(items)
 
+    def encoded_run(self, text, count):
+        """`count` array elements already encoded at nesting level 1, each preceded by a
+        comma (the first one's is dropped when it opens the array)."""
+        if not count:
+            return
+        self.out.write(text if self._count else text[1:])
+        self._count += count
+
     def end_array(self):
         if self._count and self.pretty:
             self.out.write("\n")

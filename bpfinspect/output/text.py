@@ -71,12 +71,19 @@ def prog_text(p):
     return "".join(out)
 
 
-def map_text(m):
+def map_header_text(m):
+    """The first line of `map show`, which also heads each map of a multi-map dump."""
     out = ["%u: %s  " % (m.id, _type(m.type_name, m.type))]
     if m.name:
         out.append("name %s  " % safe(m.name))
     out.append("flags 0x%x" % m.flags)
     out.append(_dev(m.device))
+    out.append("\n")
+    return "".join(out)
+
+
+def map_text(m):
+    out = [map_header_text(m)[:-1]]
     out.append("\n\tkey %uB  value %uB  max_entries %u" % (m.bytes_key, m.bytes_value,
                                                           m.max_entries))
     if m.bytes_memlock is not None:
@@ -143,6 +150,70 @@ class TextFormatter:
             if several and k != len(listings) - 1:
                 self.out.write("\n")
 
+    def map_dump(self, dumps, as_btf=False):
+        """`map dump`: hex lines and `Found N elements`; when every map has BTF, bpftool's
+        pretty JSON of the formatted entries instead."""
+        if as_btf:
+            _btf_dump(self.out, dumps)
+            return
+        from bpfinspect.output import mapentries as E
+
+        several = len(dumps) > 1
+        for k, d in enumerate(dumps):
+            lay = d.layout
+            if several:
+                self.out.write(map_header_text(lay.map))
+            rec = E.record(lay, lambda kt, vt, lay=lay: E.plain_entry(lay, kt, vt))
+            count = 0
+            for chunk in d.chunks:
+                if isinstance(chunk, tuple):
+                    keys, values, n = chunk
+                    if rec is not None:
+                        self.out.write(E.render_packed(rec, lay, keys, values, n).decode("ascii"))
+                        count += n
+                        continue
+                    chunk = E.unpack(lay, keys, values, n)
+                out = []
+                for key, value in chunk:
+                    if isinstance(value, int):
+                        message = E.error_message(lay, value)
+                        if message is not None:
+                            out.append(E.plain_error(lay, E.tokens(key), message))
+                        continue
+                    out.append(E.plain_entry(lay, E.tokens(key), E.value_tokens(lay, value),
+                                             E.inner_id(value)))
+                    count += 1
+                self.out.write("".join(out))
+            self.out.write("Found %u element%s\n" % (count, "" if count == 1 else "s"))
+            if several and k != len(dumps) - 1:
+                self.out.write("\n")
+
+    def map_entry(self, lay, key, value):
+        """`map lookup` and `peek` of a found entry."""
+        from bpfinspect.output import mapentries as E
+
+        if lay.btf is not None:
+            from bpfinspect.output.jsonw import encode
+
+            self.out.write(encode(E.formatted(lay, key, value, True), True) + "\n")
+            return
+        self.out.write(E.plain_entry(lay, E.tokens(key or b""), E.value_tokens(lay, value),
+                                     E.inner_id(value)))
+
+    def map_not_found(self, lay, key):
+        from bpfinspect.output import mapentries as E
+
+        self.out.write("key:\n%s\n\nNot found\n" % E.fprint_hex(E.tokens(key or b"")))
+
+    def map_next_key(self, lay, key, next_key):
+        from bpfinspect.output import mapentries as E
+
+        if key is not None:
+            self.out.write("key:\n%s\n" % E.fprint_hex(E.tokens(key)))
+        else:
+            self.out.write("key: None\n")
+        self.out.write("next key:\n%s\n" % E.fprint_hex(E.tokens(next_key)))
+
     def error(self, message):
         self.out.flush()
         sys.stderr.write("Error: %s\n" % safe(message))
@@ -194,3 +265,37 @@ def xlated_lines(x, opcodes=False, linum=False):
     step = 2 * 16384
     for start in range(0, len(parts), step):
         yield "".join(parts[start:start + step])
+
+
+def _btf_dump(out, dumps):
+    """`map dump` of maps with BTF, without -j: bpftool writes its BTF dumper's output as
+    pretty JSON (with raw hex numbers, so not always JSON)."""
+    from bpfinspect.output import mapentries as E
+    from bpfinspect.output.json import map_dump_header
+    from bpfinspect.output.jsonw import JsonStream
+
+    stream = JsonStream(out, pretty=True)
+    if len(dumps) == 1:
+        stream.begin_array()
+        for key, value in _entries(dumps[0]):
+            if not isinstance(value, int):
+                stream.value(E.formatted(dumps[0].layout, key, value, True))
+        stream.close()
+        return
+    stream.begin_array()
+    for d in dumps:
+        obj = map_dump_header(d.layout.map)
+        obj["elements"] = [E.formatted(d.layout, key, value, True)
+                           for key, value in _entries(d) if not isinstance(value, int)]
+        stream.value(obj)
+    stream.close()
+
+
+def _entries(d):
+    """(key, value or errno) of every entry of model.MapDump `d`."""
+    from bpfinspect.output import mapentries as E
+
+    for chunk in d.chunks:
+        if isinstance(chunk, tuple):
+            chunk = E.unpack(d.layout, *chunk)
+        yield from chunk
