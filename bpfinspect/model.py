@@ -66,13 +66,14 @@ class Program(Record):
     type_name: None when libbpf does not know the type; name: the full name (from BTF func
     info when the kernel cut it); loaded_at: epoch seconds, None when the kernel gave no load
     time; bytes_jited: 0 when not JIT-compiled; pinned: None when pins were not looked up;
-    pids: Owner tuple."""
+    pids: Owner tuple; metadata: (name, plain-text value, JSON value) per bpf_metadata_*
+    variable."""
 
     __slots__ = ("id", "type", "type_name", "name", "tag", "gpl_compatible", "run_time_ns",
                  "run_cnt", "recursion_misses", "device", "loaded_at", "uid", "orphaned",
                  "bytes_xlated", "bytes_jited", "bytes_memlock", "map_ids", "btf_id", "pinned",
-                 "pids")
-    _defaults = {"pinned": None, "pids": ()}
+                 "pids", "metadata")
+    _defaults = {"pinned": None, "pids": (), "metadata": ()}
 
 
 class Map(Record):

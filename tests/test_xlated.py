@@ -58,7 +58,8 @@ def test_annotations(programs):
     assert re.search(r"\n; __sync_fetch_and_add\(v, 1\); \[file:\S+/code\.bpf\.c "
                      r"line_num:\d+ line_col:\d+\]\n", out)
     assert re.search(r": \(85\) call pc[+-]\d+#bpf_prog_[0-9a-f]{16}_twice\n", out)
-    assert re.search(r": \(db\) r0 = atomic64_cmpxchg\(\(u64 \*\)\(r2 \+0\), r0, r1\)\n", out)
+    assert re.search(r": \(db\) r0 = atomic64_cmpxchg\(\(u64 \*\)\(r\d \+0\), r0, r\d\)\n", out)
+    assert re.search(r": \(db\) r\d = atomic64_xchg\(\(u64 \*\)\(r\d \+0\), r\d\)\n", out)
 
 
 def test_opcodes_and_linum_combine(programs):
@@ -218,7 +219,7 @@ def test_visual_notes_per_function(programs):
     assert "c-\\>sum" not in clusters[0] + clusters[2] + clusters[3]
     assert re.search(r"; \[\.\.\./code\.bpf\.c line:\d+ col:\d+\]\\l\\", out) or \
         re.search(r"; \[\S*code\.bpf\.c line:\d+ col:\d+\]\\l\\", out)
-    assert re.search(r"\| \d+: \(85\) call pc\+\d+#bpf_prog_[0-9a-f]{16}_twice\\l\\", out)
+    assert re.search(r"\n(\| )?\d+: \(85\) call pc\+\d+#bpf_prog_[0-9a-f]{16}_twice\\l\\\n", out)
 
 
 @pytest.mark.parametrize("suffix,magic", [(".png", b"\x89PNG\r\n\x1a\n"), (".svg", b"<?xml"),

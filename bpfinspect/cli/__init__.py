@@ -115,7 +115,7 @@ def main(argv=None):
         status = EXIT_FAILURE
     except BpfError as exc:
         formatter.error(exc.message)
-        status = EXIT_FAILURE
+        status = exc.exit_status
         if options.debug and not isinstance(exc, UsageError):
             import traceback
 

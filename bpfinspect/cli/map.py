@@ -75,7 +75,7 @@ def _layout(obj):
     from bpfinspect.kernel import maps, query
 
     info = query.map_info(obj.fd)
-    deco = query.Decorations("map", owners=False)
+    deco = query.Decorations("map", owners=False, metadata=False)
     return info, maps.layout(obj.fd, info, query.describe_map(obj.fd, deco, info))
 
 
@@ -140,27 +140,32 @@ def _strtoul(text, base):
     return value
 
 
-def parse_key(words, key_size, required=True):
-    """parse_elem for lookup and getnext: `key [hex] BYTES`; None when there are no words
-    and the key is optional (or the map has no keys)."""
-    if not words:
-        if required and key_size:
-            raise UsageError("did not find key")
-        return None
-    if not selectors.is_prefix(words[0], "key"):
-        raise UsageError("expected key or value, got: %s" % words[0])
-    if not key_size:
-        raise UsageError("unnecessary key")
-    key, rest = parse_bytes(words[1:], "key", key_size)
-    if rest:
-        if selectors.is_prefix(rest[0], "key"):
-            raise UsageError("duplicate key")
-        raise UsageError("expected key or value, got: %s" % rest[0])
-    return key
+def parse_key(words, key_size):
+    """bpftool's parse_elem for lookup, getnext and peek: `key [hex] BYTES`; None when the
+    map has no keys and none is given."""
+    key = None
+    wanted = key_size > 0
+    while True:
+        if not words:
+            if wanted:
+                raise UsageError("did not find key")
+            return key
+        word = words[0]
+        if selectors.is_prefix(word, "key"):
+            if not wanted:
+                raise UsageError("duplicate key" if key_size else "unnecessary key")
+            key, words = parse_bytes(words[1:], "key", key_size)
+            wanted = False
+        elif selectors.is_prefix(word, "value"):
+            raise UsageError("unnecessary value")
+        elif any(selectors.is_prefix(word, f) for f in ("any", "noexist", "exist")):
+            raise UsageError("flags specified multiple times: %s" % word)
+        else:
+            raise UsageError("expected key or value, got: %s" % word)
 
 
 def _lookup(words):
-    from bpfinspect.kernel import maps, query
+    from bpfinspect.kernel import maps
 
     words = list(words)
     if len(words) < 2:
@@ -178,9 +183,10 @@ def _lookup(words):
                 raise common.ExitStatus(254)
             from bpfinspect.kernel.errors import describe
 
-            raise BpfError("lookup failed: %s" % describe(value), value)
+            # bpftool exits with libbpf's -errno
+            raise BpfError("lookup failed: %s" % describe(value), value,
+                           exit_status=(256 - value) & 0xFF)
         r.formatter.map_entry(lay, key, value)
-    query.close_all([])
 
 
 @map_group.command("lookup", context_settings=common.COMMAND_SETTINGS,
@@ -204,10 +210,11 @@ def getnext(words):
     obj = _one(fds)
     with obj:
         info, lay = _layout(obj)
-        key = parse_key(rest, info.key_size, required=False)
+        key = parse_key(rest, info.key_size) if rest else None
         next_key = maps.MapReader(obj.fd, info).next_key(key)
         if next_key is None:
-            raise BpfError("can't get next key: No such file or directory", 2)
+            # bpftool exits with libbpf's -ENOENT here
+            raise BpfError("can't get next key: No such file or directory", 2, exit_status=254)
         r.formatter.map_next_key(lay, key, next_key)
 
 

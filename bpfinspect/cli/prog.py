@@ -113,7 +113,7 @@ def _dump_xlated(r, fds, request):
     if request.file is not None:
         _write_image(r, fds[0], request.file)
         return
-    deco = query.Decorations("prog", owners=False)
+    deco = query.Decorations("prog", owners=False, metadata=False)
     listings = [code.xlated(obj.fd, query.describe_prog(obj.fd, deco)) for obj in fds]
     if not request.visual:
         r.formatter.xlated(listings, request.opcodes, request.linum)

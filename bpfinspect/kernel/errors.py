@@ -7,10 +7,14 @@ import os
 class BpfError(Exception):
     """A failure bpfinspect reports as bpftool does: one line, exit status 255."""
 
-    def __init__(self, message, err=0):
+    exit_status = 255
+
+    def __init__(self, message, err=0, exit_status=None):
         super().__init__(message)
         self.message = message
         self.errno = err
+        if exit_status is not None:
+            self.exit_status = exit_status
 
 
 class NoSuchObject(BpfError):

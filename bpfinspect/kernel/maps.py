@@ -174,8 +174,7 @@ def chunks(reader, lay):
     """Every entry of the map, in chunks (see model.MapDump), batched where the kernel can."""
     if lay.kind == "plain" or lay.kind == "per_cpu":
         try:
-            for chunk in reader.batches():
-                yield chunk
+            yield from reader.batches()
             return
         except NoBatch:
             pass

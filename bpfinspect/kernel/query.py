@@ -225,7 +225,8 @@ def _int_or_none(text):
 class Decorations:
     """What is looked up once per command and attached to every object: pins, owners, clock."""
 
-    def __init__(self, kind, pinned=False, owners=True, users=False):
+    def __init__(self, kind, pinned=False, owners=True, users=False, metadata=True):
+        self.metadata = metadata  # programs' bpf_metadata_* variables
         self.pins = pinned_table(kind) if pinned else None
         self.users = btf_users() if users else None  # `btf show`: who uses each BTF object
         self.owners = procfs.owners(kind) if owners else {}
@@ -257,6 +258,57 @@ def pinned_table(kind):
     return table
 
 
+METADATA_PREFIX = "bpf_metadata_"
+BPF_MAP_TYPE_ARRAY = 2
+
+
+def prog_metadata(map_ids):
+    """((name, value as bpftool's plain text formats it, value for JSON), ...) of the
+    `bpf_metadata_*` variables in the program's read-only data map: the first of its maps
+    that is a one-entry array with a BTF value type and ".rodata" in its name (bpftool's
+    find_metadata)."""
+    for map_id in map_ids:
+        try:
+            obj = open_by_id("map", map_id)
+        except NoSuchObject:
+            return ()
+        with obj:
+            info = map_info(obj.fd)
+            if (info.type != BPF_MAP_TYPE_ARRAY or info.key_size != 4 or info.max_entries != 1
+                    or not info.btf_value_type_id or b".rodata" not in info.name):
+                continue
+            from bpfinspect.kernel.maps import MapReader
+
+            value = MapReader(obj.fd, info).lookup(b"\0\0\0\0")
+            if isinstance(value, int):
+                return ()
+        return _metadata_vars(info, value)
+    return ()
+
+
+def _metadata_vars(info, value):
+    from bpfinspect.btf import Btf, parser
+    from bpfinspect.btf.values import format_value
+    from bpfinspect.kernel.code import btf_data
+
+    btf = Btf(btf_data(info.btf_id))
+    sec = btf.type(info.btf_value_type_id)
+    if sec.kind != parser.DATASEC:
+        return ()
+    out = []
+    for var_type, offset, _size in sec.variables():
+        var = btf.type(var_type)
+        if not var.name.startswith(METADATA_PREFIX):
+            continue
+        data = value[offset:]
+        try:
+            out.append((var.name[len(METADATA_PREFIX):], format_value(btf, var.type, data, True),
+                        format_value(btf, var.type, data, False)))
+        except BpfError:
+            break  # bpftool: "btf dump failed", and no more variables
+    return tuple(out)
+
+
 def describe_prog(fd, deco):
     info, map_ids, orphaned = prog_info(fd)
     lb = lib()
@@ -283,6 +335,7 @@ def describe_prog(fd, deco):
         btf_id=info.btf_id,
         pinned=deco.pins_of(info.id),
         pids=deco.owners_of(info.id),
+        metadata=prog_metadata(map_ids) if map_ids and deco.metadata else (),
     )
 
 

@@ -55,6 +55,8 @@ def prog_json(p):
     if p.pinned is not None:
         d["pinned"] = list(p.pinned)
     _pids(p, d)
+    if p.metadata:
+        d["metadata"] = {name: value for name, _plain, value in p.metadata}
     return d
 
 

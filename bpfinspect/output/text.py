@@ -68,6 +68,13 @@ def prog_text(p):
         out.append("\n\tbtf_id %u" % p.btf_id)
     out.append(_pids(p.pids))
     out.append("\n")
+    if p.metadata:
+        from bpfinspect.output.jsonw import encode
+
+        out.append("\tmetadata:")
+        for name, plain, _json in p.metadata:
+            out.append("\n\t\t%s = %s" % (safe(name), safe(encode(plain))))
+        out.append("\n")
     return "".join(out)
 
 
