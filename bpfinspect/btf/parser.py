@@ -156,7 +156,7 @@ class Btf:
             raise BtfError("BTF string section does not start with an empty string")
         self.start_id = base.count if base is not None else 1
         self.str_base = len(base.strings_all) if base is not None else 0
-        self._offsets = self._index()
+        self._index_cache = None
         self._cache = {}
         self._names = {}
 
@@ -171,6 +171,17 @@ class Btf:
         if self.base is None:
             return self.strings
         return self.base.strings_all + self.strings
+
+    @property
+    def _offsets(self):
+        """The record offsets, indexed on first use (a header-only use skips the pass)."""
+        if self._index_cache is None:
+            self._index_cache = self._index()
+        return self._index_cache
+
+    def check(self):
+        """Index every type now: BtfError if any record is malformed."""
+        return self._offsets
 
     @property
     def count(self):
@@ -232,6 +243,70 @@ class Btf:
         self._names[offset] = s
         return s
 
+    def string_table(self):
+        """{offset: string} of every string that starts after a NUL in this BTF's own
+        string section (offsets global): one pass, for whole-BTF walks. Names pointing
+        into the middle of a string are not in it: use string() for a miss."""
+        table = {}
+        pos = self.str_base
+        for raw in self.strings.split(b"\0"):
+            table[pos] = raw.decode("utf-8", "surrogateescape")
+            pos += len(raw) + 1
+        table[0] = ""
+        return table
+
+    def offset_of(self, type_id):
+        """The offset of type `type_id`'s record in types_data (this BTF's types only)."""
+        return self._offsets[type_id - self.start_id]
+
     def types(self):
         """Every type of this BTF (not the base's), in id order."""
         return (self.type(i) for i in range(self.start_id, self.count))
+
+
+# kinds whose one reference can chain into a loop with no definition to stop at
+_CHAINING = frozenset((PTR, TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG, FUNC, VAR, DECL_TAG))
+
+
+def check_references(btf):
+    """BtfError unless every type and string reference of `btf` is in range and no chain
+    of pointers, modifiers and typedefs loops back on itself: what libbpf's C dumper
+    assumes of its input (the kernel checks this for the BTF it loads; files get it here)."""
+    count = btf.count
+    strings = len(btf.strings_all)
+    nexts = {}
+    for type_id in range(btf.start_id, count):
+        t = btf.type(type_id)
+        if t.name_off >= strings:
+            raise BtfError("BTF type %d: name offset %d is out of range" % (type_id, t.name_off))
+        refs = []
+        if t.kind in _CHAINING:
+            refs.append(t.type)
+            nexts[type_id] = t.type
+        elif t.kind == ARRAY:
+            elem, index, _n = t.array()
+            refs += [elem, index]
+            nexts[type_id] = elem
+        elif t.kind in (STRUCT, UNION):
+            refs += [m[1] for m in t.members()]
+        elif t.kind == FUNC_PROTO:
+            refs.append(t.type)
+            refs += [p[1] for p in t.params()]
+            if any(p[0] >= strings for p in t.params()):
+                raise BtfError("BTF type %d: parameter name out of range" % type_id)
+        elif t.kind == DATASEC:
+            refs += [v[0] for v in t.variables()]
+        for ref in refs:
+            if ref >= count:
+                raise BtfError("BTF type %d refers to type %d, out of range (%d types)"
+                               % (type_id, ref, count - 1))
+    done = set()
+    for start in nexts:
+        seen = []
+        node = start
+        while node in nexts and node not in done:
+            if node in seen:
+                raise BtfError("BTF type %d is part of a reference loop" % node)
+            seen.append(node)
+            node = nexts[node]
+        done.update(seen)

@@ -417,6 +417,22 @@ def describe_btf(fd, deco):
     )
 
 
+def btf_is_module(btf_id):
+    """True for the BTF of a kernel module (split BTF over vmlinux)."""
+    try:
+        obj = open_by_id("btf", btf_id)
+    except BpfError:
+        return False
+    with obj:
+        info = uapi.bpf_btf_info()
+        name = ctypes.create_string_buffer(64)
+        info.name = ctypes.addressof(name)
+        info.name_len = ctypes.sizeof(name)
+        if get_info(obj.fd, info) != 0:
+            return False
+        return bool(info.kernel_btf) and name.value != b"vmlinux"
+
+
 # --- selectors ---------------------------------------------------------------------------------
 
 _BY_ID_MESSAGES = {

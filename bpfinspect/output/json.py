@@ -163,6 +163,12 @@ class JsonFormatter:
         self.stream.value({"key": hex_list(tokens(key)) if key is not None else None,
                            "next_key": hex_list(tokens(next_key))})
 
+    def btf_raw(self, btf, roots=()):
+        """`-j btf dump ... format raw`: {"types": [...]}."""
+        from bpfinspect.btf import raw
+
+        self.stream.value({"types": list(raw.json_types(btf, raw.type_ids(btf, roots)))})
+
     def error(self, message):
         self.stream.value({"error": message})
 

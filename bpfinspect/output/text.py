@@ -4,7 +4,7 @@ import bisect
 import sys
 import time
 
-from bpfinspect.output.textsafe import safe
+from bpfinspect.output.textsafe import safe, safe_block
 
 
 def _type(name, number):
@@ -220,6 +220,13 @@ class TextFormatter:
         else:
             self.out.write("key: None\n")
         self.out.write("next key:\n%s\n" % E.fprint_hex(E.tokens(next_key)))
+
+    def btf_raw(self, btf, roots=()):
+        """`btf dump ... format raw`."""
+        from bpfinspect.btf import raw
+
+        for chunk in raw.text_lines(btf, raw.type_ids(btf, roots)):
+            self.out.write(safe_block(chunk))
 
     def error(self, message):
         self.out.flush()

@@ -24,3 +24,11 @@ _UNSAFE_IN_SOURCE = re.compile("[\x00-\x08\x0a-\x1f\x7f\udc80-\udcff]")
 def safe_source(text):
     """As safe(), but tabs stay: source lines keep their alignment, as bpftool prints them."""
     return _UNSAFE_IN_SOURCE.sub(_escape, text)
+
+
+_UNSAFE_IN_BLOCK = re.compile("[\x00-\x08\x0b-\x1f\x7f\udc80-\udcff]")
+
+
+def safe_block(text):
+    """As safe(), for text made of whole lines: newlines and tabs stay."""
+    return _UNSAFE_IN_BLOCK.sub(_escape, text)

@@ -1,0 +1,194 @@
+"""`btf dump ... format raw`: every type as bpftool prints it (btf.c, dump_btf_type), as
+text lines or as JSON-ready dicts."""
+
+import struct
+
+from bpfinspect.btf import parser as P
+
+KIND_NAMES = ("UNKNOWN",) + P.KIND_NAMES[1:]
+_INT_ENCODINGS = {0: "(none)", 1: "SIGNED", 2: "CHAR", 4: "BOOL"}
+_VAR_LINKAGE = {0: "static", 1: "global", 2: "extern"}
+_FUNC_LINKAGE = {0: "static", 1: "global", 2: "extern"}
+_TYPE = struct.Struct("<III")
+
+
+def _name(btf, off):
+    if not off:
+        return "(anon)"
+    try:
+        return btf.string(off)
+    except P.BtfError:
+        return "(invalid)"
+
+
+def type_ids(btf, roots=()):
+    """The ids a raw dump walks: `roots`, or every type of this BTF (not its base's)."""
+    return list(roots) if roots else range(btf.start_id, btf.count)
+
+
+def text_lines(btf, ids):
+    """The raw dump as chunks of text (one pass over the records, no Type objects)."""
+    out = []
+    data = btf.types_data
+    unpack = _TYPE.unpack_from
+    u32 = struct.Struct("<I").unpack_from
+    i32 = struct.Struct("<i").unpack_from
+    table = btf.string_table()
+    offset_of = btf.offset_of
+    first_own = btf.start_id
+
+    def name(off):
+        if not off:
+            return "(anon)"
+        s = table.get(off)
+        if s is None:
+            try:
+                s = btf.string(off)
+            except P.BtfError:
+                return "(invalid)"
+        return s
+
+    for type_id in ids:
+        if type_id < first_own:  # a root id in the base (split BTF)
+            out.extend(text_lines(btf.base, [type_id]))
+            continue
+        pos = offset_of(type_id)
+        name_off, info, word = unpack(data, pos)
+        kind = (info >> 24) & 0x1F
+        vlen = info & 0xFFFF
+        head = "[%u] %s '%s'" % (type_id, KIND_NAMES[kind], name(name_off))
+        body = pos + 12
+        if kind == P.INT:
+            v = u32(data, body)[0]
+            out.append("%s size=%u bits_offset=%u nr_bits=%u encoding=%s\n" % (
+                head, word, (v >> 16) & 0xFF, v & 0xFF,
+                _INT_ENCODINGS.get((v >> 24) & 0x0F, "UNKN")))
+        elif kind in _REFERRING:
+            out.append("%s type_id=%u\n" % (head, word))
+        elif kind == P.STRUCT or kind == P.UNION:
+            parts = ["%s size=%u vlen=%u" % (head, word, vlen)]
+            kflag = info >> 31
+            for m_name, m_type, offset in _MEMBER.iter_unpack(data[body:body + 12 * vlen]):
+                if kflag:
+                    if offset >> 24:
+                        parts.append("\n\t'%s' type_id=%u bits_offset=%u bitfield_size=%u" % (
+                            name(m_name), m_type, offset & 0xFFFFFF, offset >> 24))
+                        continue
+                    offset &= 0xFFFFFF
+                parts.append("\n\t'%s' type_id=%u bits_offset=%u" % (name(m_name), m_type,
+                                                                      offset))
+            parts.append("\n")
+            out.append("".join(parts))
+        elif kind == P.FUNC_PROTO:
+            parts = ["%s ret_type_id=%u vlen=%u" % (head, word, vlen)]
+            for p_name, p_type in _PARAM.iter_unpack(data[body:body + 8 * vlen]):
+                parts.append("\n\t'%s' type_id=%u" % (name(p_name), p_type))
+            parts.append("\n")
+            out.append("".join(parts))
+        elif kind == P.FUNC:
+            out.append("%s type_id=%u linkage=%s\n" % (head, word,
+                                                        _FUNC_LINKAGE.get(vlen, "(unknown)")))
+        elif kind == P.ARRAY:
+            out.append("%s type_id=%u index_type_id=%u nr_elems=%u\n"
+                       % ((head,) + _TYPE.unpack_from(data, body)))
+        elif kind == P.ENUM or kind == P.ENUM64:
+            signed = info >> 31
+            parts = ["%s encoding=%s size=%u vlen=%u" % (head, "SIGNED" if signed else
+                                                         "UNSIGNED", word, vlen)]
+            if kind == P.ENUM:
+                fmt = _ENUM_SIGNED if signed else _ENUM_UNSIGNED
+                for e_name, value in fmt.iter_unpack(data[body:body + 8 * vlen]):
+                    parts.append("\n\t'%s' val=%d" % (name(e_name), value))
+            else:
+                for e_name, lo, hi in _TYPE.iter_unpack(data[body:body + 12 * vlen]):
+                    value = hi << 32 | lo
+                    if signed:
+                        parts.append("\n\t'%s' val=%dLL" % (
+                            name(e_name), value - (1 << 64) if value >> 63 else value))
+                    else:
+                        parts.append("\n\t'%s' val=%dULL" % (name(e_name), value))
+            parts.append("\n")
+            out.append("".join(parts))
+        elif kind == P.FWD:
+            out.append("%s fwd_kind=%s\n" % (head, "union" if info >> 31 else "struct"))
+        elif kind == P.VAR:
+            out.append("%s type_id=%u, linkage=%s\n" % (
+                head, word, _VAR_LINKAGE.get(u32(data, body)[0], "(unknown)")))
+        elif kind == P.DATASEC:
+            parts = ["%s size=%u vlen=%u" % (head, word, vlen)]
+            for v_type, offset, size in _TYPE.iter_unpack(data[body:body + 12 * vlen]):
+                parts.append("\n\ttype_id=%u offset=%u size=%u" % (v_type, offset, size))
+                if v_type < btf.count:
+                    try:
+                        vt = btf.type(v_type)
+                        parts.append(" (%s '%s')" % (KIND_NAMES[vt.kind], _name(btf, vt.name_off)))
+                    except P.BtfError:
+                        pass
+            parts.append("\n")
+            out.append("".join(parts))
+        elif kind == P.FLOAT:
+            out.append("%s size=%u\n" % (head, word))
+        elif kind == P.DECL_TAG:
+            out.append("%s type_id=%u component_idx=%d\n" % (head, word, i32(data, body)[0]))
+        else:
+            out.append(head + "\n")
+        if len(out) >= 8192:
+            yield "".join(out)
+            out = []
+    yield "".join(out)
+
+
+_REFERRING = frozenset((P.PTR, P.CONST, P.VOLATILE, P.RESTRICT, P.TYPEDEF, P.TYPE_TAG))
+_MEMBER = struct.Struct("<III")
+_PARAM = struct.Struct("<II")
+_ENUM_SIGNED = struct.Struct("<Ii")
+_ENUM_UNSIGNED = struct.Struct("<II")
+
+
+def _enum_name(btf, t, name):
+    return name if name else "(anon)"
+
+
+def json_types(btf, ids):
+    """The raw dump's {"types": [...]} entries, one dict per type."""
+    for type_id in ids:
+        t = btf.type(type_id)
+        kind = t.kind
+        d = {"id": type_id, "kind": KIND_NAMES[kind], "name": _name(btf, t.name_off)}
+        if kind == P.INT:
+            encoding, offset, bits = t.int_encoding()
+            d.update(size=t.size, bits_offset=offset, nr_bits=bits,
+                     encoding=_INT_ENCODINGS.get(encoding, "UNKN"))
+        elif kind in (P.PTR, P.CONST, P.VOLATILE, P.RESTRICT, P.TYPEDEF, P.TYPE_TAG):
+            d["type_id"] = t.type
+        elif kind == P.ARRAY:
+            elem, index, nelems = t.array()
+            d.update(type_id=elem, index_type_id=index, nr_elems=nelems)
+        elif kind in (P.STRUCT, P.UNION):
+            members = []
+            for m_name, m_type, offset, bits in t.members():
+                m = {"name": m_name or "(anon)", "type_id": m_type, "bits_offset": offset}
+                if bits:
+                    m["bitfield_size"] = bits
+                members.append(m)
+            d.update(size=t.size, vlen=t.vlen, members=members)
+        elif kind in (P.ENUM, P.ENUM64):
+            d.update(encoding="SIGNED" if t.kflag else "UNSIGNED", size=t.size, vlen=t.vlen,
+                     values=[{"name": n or "(anon)", "val": v} for n, v in t.enumerators()])
+        elif kind == P.FWD:
+            d["fwd_kind"] = "union" if t.kflag else "struct"
+        elif kind == P.FUNC:
+            d.update(type_id=t.type, linkage=_FUNC_LINKAGE.get(t.vlen, "(unknown)"))
+        elif kind == P.FUNC_PROTO:
+            d.update(ret_type_id=t.type, vlen=t.vlen,
+                     params=[{"name": _name(btf, n), "type_id": pt} for n, pt in t.params()])
+        elif kind == P.VAR:
+            d.update(type_id=t.type, linkage=_VAR_LINKAGE.get(t.linkage(), "(unknown)"))
+        elif kind == P.DATASEC:
+            d.update(size=t.size, vlen=t.vlen,
+                     vars=[{"type_id": v, "offset": o, "size": s} for v, o, s in t.variables()])
+        elif kind == P.FLOAT:
+            d["size"] = t.size
+        elif kind == P.DECL_TAG:
+            d.update(type_id=t.type, component_idx=t.component_idx())
+        yield d

@@ -1,0 +1,108 @@
+"""`btf dump ... format c` through libbpf's btf_dump API.
+
+libbpf prints each C fragment through a vprintf-style callback. Its signature is that of
+libc's vfprintf(FILE *, const char *, va_list), so vfprintf itself is the callback and a
+FILE on our stdout its context: the whole header is written by C, with no call back into
+Python per fragment.
+"""
+
+import ctypes
+import os
+import sys
+from ctypes import c_bool, c_char_p, c_int, c_size_t, c_void_p
+
+from bpfinspect.kernel.errors import BpfError, from_errno
+from bpfinspect.kernel.libbpf import lib
+
+
+class _emit_type_decl_opts(ctypes.Structure):
+    _fields_ = [("sz", c_size_t), ("field_name", c_char_p), ("indent_level", c_int),
+                ("strip_mods", c_bool)]
+
+
+def _libc():
+    libc = ctypes.CDLL(None)
+    libc.fdopen.restype = c_void_p
+    libc.fdopen.argtypes = [c_int, c_char_p]
+    libc.fputs.argtypes = [c_char_p, c_void_p]
+    libc.fflush.argtypes = [c_void_p]
+    libc.fclose.argtypes = [c_void_p]
+    return libc
+
+
+class CDump:
+    """A libbpf btf and btf_dump over the BTF blob `data` (split over `base`, a CDump's
+    btf, when given), writing to our stdout. Use as a context manager."""
+
+    def __init__(self, data, base=None):
+        self.lb = lib()
+        self.libc = _libc()
+        self.base = base
+        if base is not None:
+            self.btf = self.lb.btf__new_split(data, len(data), base.btf)
+        else:
+            self.btf = self.lb.btf__new(data, len(data))
+        if not self.btf or self.lb.libbpf_get_error(self.btf):
+            err = -self.lb.libbpf_get_error(self.btf) if self.btf else 22
+            self.btf = None
+            raise from_errno(err or 22, "failed to load BTF")
+        self.file = None
+        self.dump = None
+
+    def open(self):
+        sys.stdout.flush()
+        fd = os.dup(sys.stdout.fileno())
+        self.file = self.libc.fdopen(fd, b"w")
+        if not self.file:
+            os.close(fd)
+            raise BpfError("can't write the C header")
+        vfprintf = ctypes.cast(self.libc.vfprintf, c_void_p)
+        self.dump = self.lb.btf_dump__new(self.btf, vfprintf, self.file, None)
+        if not self.dump or self.lb.libbpf_get_error(self.dump):
+            self.dump = None
+            raise BpfError("can't create libbpf's btf_dump")
+
+    def count(self):
+        return self.lb.btf__type_cnt(self.btf)
+
+    def describe(self, type_id):
+        """(kind, name, referenced type) of a type, read through libbpf."""
+        t = self.lb.btf__type_by_id(self.btf, type_id)
+        if not t:
+            raise BpfError("no BTF type %d" % type_id)
+        t = t.contents
+        name = self.lb.btf__name_by_offset(self.btf, t.name_off) or b""
+        return (t.info >> 24) & 0x1F, name.decode("utf-8", "surrogateescape"), t.size_or_type
+
+    def write(self, text):
+        self.libc.fputs(text.encode("utf-8", "surrogateescape"), self.file)
+
+    def dump_type(self, type_id):
+        err = self.lb.btf_dump__dump_type(self.dump, type_id)
+        if err:
+            raise from_errno(-err, "can't dump type %d" % type_id)
+
+    def emit_decl(self, type_id, field_name):
+        opts = _emit_type_decl_opts(sz=ctypes.sizeof(_emit_type_decl_opts),
+                                    field_name=field_name.encode())
+        err = self.lb.btf_dump__emit_type_decl(self.dump, type_id, ctypes.byref(opts))
+        if err:
+            raise from_errno(-err, "can't dump type %d" % type_id)
+
+    def close(self):
+        if self.dump:
+            self.lb.btf_dump__free(self.dump)
+            self.dump = None
+        if self.file:
+            self.libc.fflush(self.file)
+            self.libc.fclose(self.file)
+            self.file = None
+        if self.btf:
+            self.lb.btf__free(self.btf)
+            self.btf = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
