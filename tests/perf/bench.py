@@ -27,6 +27,7 @@ SLOW = 60.0  # seconds: a reference slower than this is stopped and reported as 
 
 # (what, bpfinspect argv, reference argv, ratio to reach); BIG is the large program's pin,
 # BIGMAP the large map's
+VMLINUX = "/sys/kernel/btf/vmlinux"
 BIG = "{big}"
 BIGMAP = "{bigmap}"
 CASES = [
@@ -39,6 +40,12 @@ CASES = [
      ["bpftool", "-j", "prog", "dump", "xlated", "pinned", BIG], 1.0),
     ("visual 100k", ["prog", "dump", "xlated", "pinned", BIG, "visual"],
      ["bpftool", "prog", "dump", "xlated", "pinned", BIG, "visual"], 1.0),
+    ("btf dump vmlinux", ["btf", "dump", "file", VMLINUX],
+     ["bpftool", "btf", "dump", "file", VMLINUX], 2.0),
+    ("btf dump vmlinux format c", ["btf", "dump", "file", VMLINUX, "format", "c"],
+     ["bpftool", "btf", "dump", "file", VMLINUX, "format", "c"], 1.5),
+    ("... format c unsorted", ["btf", "dump", "file", VMLINUX, "format", "c", "unsorted"],
+     ["bpftool", "btf", "dump", "file", VMLINUX, "format", "c"], 1.5),
     ("map dump 1M", ["map", "dump", "pinned", BIGMAP],
      ["bpftool", "map", "dump", "pinned", BIGMAP], 0.5),
     ("-j map dump 1M", ["-j", "map", "dump", "pinned", BIGMAP],
