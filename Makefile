@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
-DEBIAN_PACKAGES := bpftool clang bpftrace graphviz libbpf1 libbpf-dev linux-libc-dev util-linux
+DEBIAN_PACKAGES := bpftool clang bpftrace graphviz libbpf1 libbpf-dev linux-libc-dev util-linux binutils
 STAMP := $(VENV)/.installed
 
 .PHONY: run test bench docs check-root deps mounts clean

@@ -126,3 +126,17 @@ class MapDump(Record):
     (keys, values, n) or a list of (key, value bytes or errno)."""
 
     __slots__ = ("layout", "chunks")
+
+
+class JitFunc(Record):
+    """One function of a JIT image: its kallsyms name (or address), C prototype from BTF
+    ("" without), kernel address, machine code, and (address, SourceLine) per line record."""
+
+    __slots__ = ("name", "proto", "address", "image", "lines")
+
+
+class Jited(Record):
+    """A program's JIT image: per function when the kernel told the functions' lengths
+    (`split`), else one unnamed block."""
+
+    __slots__ = ("program", "funcs", "split", "image")

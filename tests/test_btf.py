@@ -96,7 +96,7 @@ def test_prototypes():
 ])
 def test_corrupt(blob, message):
     with pytest.raises(BtfError) as exc:
-        Btf(blob)
+        Btf(blob).check()
     assert exc.value.message == message
 
 
@@ -117,6 +117,7 @@ def test_mutated_blobs_fail_cleanly(data):
         blob[pos] = data.draw(st.integers(0, 255))
     try:
         btf = Btf(bytes(blob))
+        btf.check()
     except BtfError:
         return
     for type_id in range(btf.count + 2):

@@ -45,7 +45,8 @@ def test_vmlinux_json_same_as_bpftool():
 def sources(loaded, code_loaded):
     info = bpftool_json("prog", "show", "pinned", code_loaded)
     return [("prog", "pinned", code_loaded), ("id", str(info["btf_id"])),
-            ("prog", "name", "tail"), ("map", "pinned", loaded.map_pin("routes")),
+            ("prog", "pinned", loaded.prog_pin("tail")),
+            ("map", "pinned", loaded.map_pin("routes")),
             ("map", "pinned", loaded.map_pin("routes"), "key"),
             ("map", "pinned", loaded.map_pin("routes"), "value"),
             ("map", "pinned", loaded.map_pin("routes"), "kv"),

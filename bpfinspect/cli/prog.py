@@ -11,6 +11,7 @@ from bpfinspect.kernel.errors import BpfError, UsageError
 USAGE = (
     "Usage: bpfinspect prog { show | list } [PROG]\n",
     "       bpfinspect prog dump xlated PROG [{ file FILE | [opcodes] [linum] [visual] }]\n",
+    "       bpfinspect prog dump jited  PROG [{ file FILE | [opcodes] [linum] }]\n",
     "       bpfinspect prog help\n",
     "\n",
     "       PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }\n",
@@ -76,19 +77,23 @@ class DumpRequest:
 
 
 @prog.command("dump", context_settings=common.COMMAND_SETTINGS,
-              help="Dump a program's instructions as the verifier left them (xlated): "
+              help="Dump a program's instructions as the verifier left them (xlated) or as "
+                   "the JIT compiled them (jited, disassembled with LLVM or capstone): "
                    "opcodes adds the bytes, linum the source positions, visual draws the "
                    "control-flow graph as DOT (-o FILE.png|svg|pdf|dot to render it), file "
                    "FILE writes the raw image.")
-@click.argument("words", metavar="xlated PROG [{ file FILE | [opcodes] [linum] [visual] }]",
+@click.argument("words", metavar="{ xlated | jited } PROG [{ file FILE | [opcodes] [linum] "
+                                 "[visual] }]",
                 **common.WORDS)
 def dump(words):
     words = list(words)
     if not words:
         raise common.ShowUsage(USAGE)
     if selectors.is_prefix(words[0], "jited"):
-        raise UsageError("'prog dump jited' is not supported by bpfinspect yet")
-    if not selectors.is_prefix(words[0], "xlated"):
+        mode = "jited"
+    elif selectors.is_prefix(words[0], "xlated"):
+        mode = "xlated"
+    else:
         raise UsageError("expected 'xlated' or 'jited', got: %s" % words[0])
     if len(words) < 3:
         raise common.ShowUsage(USAGE)
@@ -97,8 +102,11 @@ def dump(words):
     r = common.run()
     fds = query.select("prog", selectors.parse("prog", words[1:3]))
     try:
-        request = DumpRequest("xlated", len(fds), words[3:])
-        _dump_xlated(r, fds, request)
+        request = DumpRequest(mode, len(fds), words[3:])
+        if mode == "xlated":
+            _dump_xlated(r, fds, request)
+        else:
+            _dump_jited(r, fds, request)
     finally:
         query.close_all(fds)
 
@@ -133,25 +141,41 @@ def _dump_xlated(r, fds, request):
     graphviz.write(buf.getvalue(), r.options.output, fmt)
 
 
-def _write_image(r, obj, path):
+def _dump_jited(r, fds, request):
+    from bpfinspect.kernel import code, query
+
+    if r.options.output is not None:
+        raise UsageError("-o/--output is for 'visual' graphs only")
+    if request.file is not None:
+        _write_image(r, fds[0], request.file, jited=True)
+        return
+    deco = query.Decorations("prog", owners=False, metadata=False)
+    listings = [code.jited(obj.fd, query.describe_prog(obj.fd, deco)) for obj in fds]
+    r.formatter.jited(listings, request.opcodes, request.linum)
+
+
+def _write_image(r, obj, path, jited=False):
     import os
 
     from bpfinspect.kernel import code
 
-    raw = code.program_code(obj.fd)
-    if not raw.xlated:
+    raw = code.program_code(obj.fd, jited=jited)
+    image = raw.jited if jited else raw.xlated
+    if jited and not image:
+        code.jited(obj.fd, None)  # raises the reason there is no image
+    if not image:
         raise BpfError("error retrieving insn dump: kernel.kptr_restrict set?")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     except OSError as exc:
         raise BpfError("can't open file %s: %s" % (path, exc.strerror)) from None
     try:
-        n = os.write(fd, raw.xlated)
+        n = os.write(fd, image)
     except OSError as exc:
         raise BpfError("error writing output file: %s" % exc.strerror) from None
     finally:
         os.close(fd)
-    if n != len(raw.xlated):
+    if n != len(image):
         raise BpfError("error writing output file: short write")
     if r.options.json:
         r.formatter.null()

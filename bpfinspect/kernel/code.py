@@ -168,3 +168,70 @@ def xlated(fd, program):
         lines = _source_lines(btf, raw.line_info)
     return Xlated(program=program, image=image, protos=protos, lines=lines,
                   symbols=_symbols(list(image.distinct.values()), raw.jited_ksyms))
+
+
+def _kptr_restrict():
+    try:
+        with open("/proc/sys/kernel/kptr_restrict") as f:
+            return f.read().strip()
+    except OSError:
+        return "?"
+
+
+def _jited_lines(raw, btf, ksyms):
+    """Per function, [(jited address, SourceLine)], dissected as libbpf's prog_linfo does:
+    a function's records start where the jited line address equals its symbol."""
+    if not raw.jited_line_info or btf is None or len(raw.jited_line_info) != len(raw.line_info):
+        return [[] for _ in ksyms]
+    lines = _source_lines(btf, raw.line_info)
+    pairs = list(zip(raw.jited_line_info, lines))
+    starts = [0]
+    f = 1
+    for i in range(1, len(pairs)):
+        if f < len(ksyms) and pairs[i][0] == ksyms[f]:
+            starts.append(i)
+            f += 1
+    if len(starts) != len(ksyms):
+        return [[] for _ in ksyms]
+    starts.append(len(pairs))
+    return [pairs[starts[k]:starts[k + 1]] for k in range(len(ksyms))]
+
+
+def jited(fd, program):
+    """model.Jited of the program `fd`, whose show-model is `program`."""
+    from bpfinspect.btf import Btf
+    from bpfinspect.btf.signature import type_only
+    from bpfinspect.kernel import symbols as ksym
+    from bpfinspect.kernel.errors import BpfError
+    from bpfinspect.model import JitFunc, Jited
+
+    raw = program_code(fd, jited=True)
+    if not raw.info.jited_prog_len:
+        raise BpfError("program %u is not JIT-compiled: the kernel runs it in its interpreter "
+                       "(net.core.bpf_jit_enable is 0?); 'prog dump xlated' shows its "
+                       "instructions" % raw.info.id)
+    if not raw.jited:
+        raise BpfError("the kernel withheld the JIT image of program %u: kernel.kptr_restrict "
+                       "(now %s) hides kernel addresses from this user; run as root with "
+                       "kernel.kptr_restrict at most 1" % (raw.info.id, _kptr_restrict()))
+    btf = Btf(btf_data(raw.info.btf_id)) if raw.info.btf_id else None
+    ksyms, lens = raw.jited_ksyms, raw.jited_func_lens
+    if not lens:
+        return Jited(program=program, funcs=(), split=False, image=raw.jited)
+    names = ksym.resolve((), ksyms)[1] if ksyms else {}
+    lines = _jited_lines(raw, btf, ksyms) if ksyms else [[] for _ in lens]
+    funcs, pos = [], 0
+    for i, length in enumerate(lens):
+        address = ksyms[i] if i < len(ksyms) else 0
+        if not ksyms:
+            name = "unknown"
+        else:
+            name = names.get(address, "0x%016x" % address)
+        proto = ""
+        if btf is not None and i < len(raw.func_info):
+            proto = type_only(btf, raw.func_info[i][1])
+        funcs.append(JitFunc(name=name, proto=proto, address=address,
+                             image=raw.jited[pos:pos + length],
+                             lines=tuple(lines[i]) if i < len(lines) else ()))
+        pos += length
+    return Jited(program=program, funcs=tuple(funcs), split=True, image=raw.jited)

@@ -134,6 +134,25 @@ class JsonFormatter:
             self.stream.value(d)
         self.stream.end_array()
 
+    def jited(self, listings, opcodes=False, linum=False):
+        """`-j prog dump jited`: per function {"proto", "name", "insns"}; one unnamed image
+        is just its instructions."""
+        from bpfinspect.jit.backend import disassembler
+
+        dis = disassembler()
+        try:
+            if len(listings) == 1:
+                self.stream.value(_jited_value(dis, listings[0], opcodes, linum))
+                return
+            self.stream.begin_array()
+            for x in listings:
+                d = prog_header_json(x.program)
+                d["insns"] = _jited_value(dis, x, opcodes, linum)
+                self.stream.value(d)
+            self.stream.end_array()
+        finally:
+            dis.close()
+
     def map_dump(self, dumps, as_btf=False):
         """`-j map dump`: an array of entries; several maps: an array of maps, each with its
         entries under "elements"."""
@@ -288,3 +307,45 @@ def _stream_entries(stream, d):
             if isinstance(value, int) and E.error_message(lay, value) is None:
                 continue
             stream.value(_entry_object(E, lay, key, value))
+
+
+def _jited_value(dis, x, opcodes, linum):
+    from bpfinspect.output import jitlisting as J
+
+    out = []
+    for func, image, address, lines in J.blocks(x):
+        insns = []
+        for pc, raw, text, line in J.instructions(dis, image, address, lines):
+            d = _insn_dict_line(line, linum)
+            d["pc"] = "0x%x" % pc
+            d["operation"], d["operands"] = J.operation(text)
+            if opcodes:
+                d["opcodes"] = _hex_list(raw)
+            insns.append(d)
+        if func is None:
+            return insns
+        entry = {}
+        if func.proto:
+            entry["proto"] = func.proto
+        entry["name"] = func.name
+        entry["insns"] = insns
+        out.append(entry)
+    return out
+
+
+def _insn_dict_line(line, linum):
+    """btf_dump_linfo_json's members."""
+    from bpfinspect.output.listing import ltrim
+
+    d = {}
+    if line is not None:
+        if line.text is not None:
+            d["src"] = ltrim(line.text)
+        if linum:
+            if line.file is not None:
+                d["file"] = line.file
+            if line.line_num:
+                d["line_num"] = line.line_num
+            if line.line_col:
+                d["line_col"] = line.line_col
+    return d

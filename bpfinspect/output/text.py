@@ -157,6 +157,38 @@ class TextFormatter:
             if several and k != len(listings) - 1:
                 self.out.write("\n")
 
+    def jited(self, listings, opcodes=False, linum=False):
+        """`prog dump jited`: per function its prototype, its symbol and its instructions."""
+        from bpfinspect.jit.backend import disassembler
+        from bpfinspect.output import jitlisting as J
+
+        dis = disassembler()
+        several = len(listings) > 1
+        try:
+            for k, x in enumerate(listings):
+                if several:
+                    self.out.write(prog_header_text(x.program))
+                for func, image, address, lines in J.blocks(x):
+                    out = []
+                    if func is not None:
+                        if func.proto:
+                            out.append(safe(func.proto) + ":\n")
+                        out.append(safe(func.name) + ":\n")
+                    for pc, raw, text, line in J.instructions(dis, image, address, lines):
+                        if line is not None:
+                            out.append(_note_text(None, line, linum))
+                        out.append("%4x:%s" % (pc, text))
+                        if opcodes:
+                            out.append("\n\t" + "".join("%02x " % b for b in raw))
+                        out.append("\n")
+                    if func is not None:
+                        out.append("\n")
+                    self.out.write("".join(out))
+                if several and k != len(listings) - 1:
+                    self.out.write("\n")
+        finally:
+            dis.close()
+
     def map_dump(self, dumps, as_btf=False):
         """`map dump`: hex lines and `Found N elements`; when every map has BTF, bpftool's
         pretty JSON of the formatted entries instead."""
