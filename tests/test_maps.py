@@ -255,3 +255,49 @@ def test_prog_metadata(code_loaded):
         else:
             assert ours == theirs
             assert ours.endswith("\tmetadata:\n\t\towner = \"research\"\n\t\tversion = 3\n")
+
+
+@pytest.mark.parametrize("fmt", [(), ("-j",)])
+def test_ctrl_c_during_a_dump(large_map, fmt):
+    """SIGINT while chunks are being written: every written entry whole, JSON still valid
+    and closed around the error, exit status 130."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.kernel import ROOT
+
+    proc = subprocess.Popen([sys.executable, "-m", "bpfinspect", *fmt, "map", "dump",
+                             "pinned", large_map], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=ROOT)
+    time.sleep(1.0)  # started, and blocked on the full pipe
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    if fmt:
+        parsed = json.loads(out)
+        assert parsed[-1] == {"error": "interrupted"}
+        assert all(len(e["key"]) == 4 and len(e["value"]) == 8 for e in parsed[:-1])
+    else:
+        assert err == b"Error: interrupted\n"
+        lines = out.decode().splitlines()
+        assert lines and all(re.fullmatch(r"key: ([0-9a-f]{2} ){3}[0-9a-f]{2}  value: "
+                                          r"([0-9a-f]{2} ){7}[0-9a-f]{2}", line)
+                             for line in lines)
+
+
+@pytest.mark.parametrize("args", [("map", "dump", "pinned"), ("-j", "map", "dump", "pinned")])
+def test_closed_pipe_during_a_dump(large_map, args):
+    import subprocess
+    import sys
+
+    from tests.kernel import ROOT
+
+    proc = subprocess.Popen([sys.executable, "-m", "bpfinspect", *args, large_map],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    proc.stdout.read(100)
+    proc.stdout.close()  # `| head -c 100`
+    err = proc.stderr.read()
+    proc.wait()
+    assert err == b"" and proc.returncode in (0, -13)

@@ -88,6 +88,9 @@ def main(argv=None):
         sys.stdout.reconfigure(write_through=False)
     except (AttributeError, ValueError):
         pass
+    from bpfinspect.cli import interrupt
+
+    interrupt.install()
     if argv is None:
         argv = sys.argv[1:]
     options, words = split_argv(argv)

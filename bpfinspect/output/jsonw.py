@@ -71,7 +71,10 @@ def encode(value, pretty=False, depth=0):
 
 class JsonStream:
     """A JSON document written as it is produced: one top-level value, or a top-level array
-    whose elements arrive one at a time. close() ends any open array and the line."""
+    whose elements arrive one at a time. close() ends any open array and the line.
+
+    Each call writes once, after updating its state, so that a write that completes just
+    before Ctrl-C stops the command leaves the stream ready for the closing error."""
 
     def __init__(self, out, pretty=False):
         self.out = out
@@ -80,41 +83,35 @@ class JsonStream:
         self._count = 0
 
     def begin_array(self):
-        self.out.write("[")
         self._in_array = True
         self._count = 0
+        self.out.write("[")
+
+    def _elements(self, text, count):
+        first = not self._count
+        self._count += count
+        self.out.write(text if first else "," + text)
 
     def value(self, value):
         if self._in_array:
-            if self._count:
-                self.out.write(",")
-            self.out.write(encode(value, self.pretty, 1))
-            self._count += 1
+            self._elements(encode(value, self.pretty, 1), 1)
         else:
             self.out.write(encode(value, self.pretty, 0))
 
     def encoded(self, items):
         """Array elements already encoded at nesting level 1."""
-        if not items:
-            return
-        if self._count:
-            self.out.write(",")
-        self.out.write(",".join(items))
-        self._count += len(items)
+        if items:
+            self._elements(",".join(items), len(items))
 
     def encoded_run(self, text, count):
         """`count` array elements already encoded at nesting level 1, each preceded by a
-        comma (the first one's is dropped when it opens the array)."""
-        if not count:
-            return
-        self.out.write(text if self._count else text[1:])
-        self._count += count
+        comma."""
+        if count:
+            self._elements(text[1:], count)
 
     def end_array(self):
-        if self._count and self.pretty:
-            self.out.write("\n")
-        self.out.write("]")
         self._in_array = False
+        self.out.write("\n]" if self._count and self.pretty else "]")
 
     def close(self):
         if self._in_array:

@@ -1,0 +1,75 @@
+"""Ctrl-C that never cuts a write in half.
+
+A long dump writes large chunks; a SIGINT arriving while one is being written would stop it
+midway and leave half a JSON element behind. Here a SIGINT during a write waits until the
+write is whole, then stops the command: the formatter closes its output around an
+`interrupted` error, and further Ctrl-Cs are ignored until that is written."""
+
+import os
+import signal
+import sys
+
+_LARGE = 1 << 16
+
+
+class GuardedStream:
+    """A text stream whose writes and flushes are never interrupted midway."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._busy = 0
+        self._pending = False
+
+    def _guarded(self, func, *args):
+        self._busy += 1
+        try:
+            result = func(*args)
+        finally:
+            self._busy -= 1
+        if self._pending and not self._busy:
+            self._pending = False
+            _stop()
+        return result
+
+    def write(self, text):
+        if len(text) < _LARGE:
+            return self._guarded(self._stream.write, text)
+        return self._guarded(self._write_large, text)
+
+    def _write_large(self, text):
+        """Straight to the file descriptor, every byte: Python's buffered layers may give
+        up on a chunk that a signal interrupted."""
+        self._stream.flush()
+        try:
+            fd = self._stream.fileno()
+        except (AttributeError, OSError, ValueError):
+            return self._stream.write(text)
+        view = memoryview(text.encode(self._stream.encoding or "utf-8", "surrogateescape"))
+        while view:
+            view = view[os.write(fd, view):]
+        return len(text)
+
+    def flush(self):
+        return self._guarded(self._stream.flush)
+
+    def on_sigint(self, signum, frame):
+        if self._busy:
+            self._pending = True
+        else:
+            _stop()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _stop():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the error must be written whole too
+    raise KeyboardInterrupt
+
+
+def install():
+    """Guard sys.stdout; returns the guarded stream."""
+    guarded = GuardedStream(sys.stdout)
+    sys.stdout = guarded
+    signal.signal(signal.SIGINT, guarded.on_sigint)
+    return guarded
