@@ -9,6 +9,17 @@ FEATURES = {"libbfd": False, "llvm": False, "crypto": False, "skeletons": False,
             "bootstrap": False, "pids": True}
 
 
+def _features():
+    """bpftool's feature names; llvm when a libLLVM is installed (found, not loaded)."""
+    import os
+
+    from bpfinspect.jit.llvm import candidates
+
+    features = dict(FEATURES)
+    features["llvm"] = any(os.path.exists(p) for p in candidates() if os.path.isabs(p))
+    return features
+
+
 def _libbpf_version():
     from bpfinspect.kernel.libpath import version_without_loading
 
@@ -32,10 +43,10 @@ def version(words):
     r = common.run()
     if r.options.json:
         r.formatter.stream.value({"version": __version__, "libbpf_version": libbpf,
-                                  "features": FEATURES})
+                                  "features": _features()})
         return
     out = ["bpfinspect v%s\n" % __version__,
            "using libbpf %s\n" % ("v" + libbpf if libbpf else "(not found)"),
            "features:"]
-    out.append(",".join(" " + name for name, on in FEATURES.items() if on))
+    out.append(",".join(" " + name for name, on in _features().items() if on))
     click.echo("".join(out))
