@@ -145,10 +145,6 @@ _ENUM_SIGNED = struct.Struct("<Ii")
 _ENUM_UNSIGNED = struct.Struct("<II")
 
 
-def _enum_name(btf, t, name):
-    return name if name else "(anon)"
-
-
 def json_types(btf, ids):
     """The raw dump's {"types": [...]} entries, one dict per type."""
     for type_id in ids:

@@ -44,13 +44,11 @@ def btf(ctx):
     ctx.command.run_default(ctx)
 
 
-
 common.add_show_commands(
     btf, "btf", "btf",
     "Show every BTF object, or the one with id BTF_ID, with the programs and maps using it.",
     _describe, _decorations)
 common.add_help_command(btf, USAGE)
-
 
 
 class _Source:
