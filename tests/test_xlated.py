@@ -2,6 +2,7 @@
 form, against the spec's text where bpftool 7.1 is older (../shared/spec/xlated.md)."""
 
 import json
+import os
 import re
 
 import pytest
@@ -291,3 +292,36 @@ def test_dump_matches_bpftool_errors(raw_progs):
         ours, theirs = bpfinspect(*args, check=255), bpftool(*args)
         assert theirs.returncode == 255
         assert ours.stderr == theirs.stderr
+
+
+def test_visual_block_with_btf(programs):
+    """A block's label with BTF: the prototype, the source line (DOT-escaped), then the
+    instructions, as the newest bpftool lays them out; with linum the position first, the
+    path shortened to its last 32 characters at a slash."""
+    pins, _ = programs
+    out = bpfinspect("prog", "dump", "xlated", "pinned", pins["sock_filter"], "visual",
+                     check=0).stdout
+    assert ('\tfn_0_bb_2 [shape=record,style=filled,label="{\\\n'
+            "; int sock_filter(struct __sk_buff * skb):\\l\\\n"
+            "; return\\ skb-\\>len;\\l\\\n"
+            "0: (61) r0 = *(u32 *)(r1 +112)\\l\\\n"
+            '| 1: (95) exit\\l\\\n}"];\n') in out
+    out = bpfinspect("prog", "dump", "xlated", "pinned", pins["sock_filter"], "visual",
+                     "linum", check=0).stdout
+    from bpfinspect.output.dot import shorten_path
+
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        "tests", "bpf", "objects.bpf.c")
+    ellipsis, short = shorten_path(path)
+    assert ("; int sock_filter(struct __sk_buff * skb):\\l\\\n; [%s%s line:" % (
+        ellipsis, short)) in out
+
+
+def test_shorten_path():
+    from bpfinspect.output.dot import shorten_path
+
+    assert shorten_path("/short/file.c") == ("", "/short/file.c")
+    assert shorten_path("/a/very/long/directory/name/that/goes/on/file.bpf.c") == (
+        "...", "/name/that/goes/on/file.bpf.c")
+    assert shorten_path("/x/" + "f" * 40 + ".c") == ("...", "/" + "f" * 40 + ".c")
+    assert shorten_path("f" * 40) == ("", "f" * 40)
