@@ -11,12 +11,10 @@ FEATURES = {"libbfd": False, "llvm": False, "crypto": False, "skeletons": False,
 
 def _features():
     """bpftool's feature names; llvm when a libLLVM is installed (found, not loaded)."""
-    import os
-
-    from bpfinspect.jit.llvm import candidates
+    from bpfinspect.jit.libpath import installed
 
     features = dict(FEATURES)
-    features["llvm"] = any(os.path.exists(p) for p in candidates() if os.path.isabs(p))
+    features["llvm"] = installed()
     return features
 
 

@@ -6,10 +6,10 @@ foreign function is declared once, in PROTOTYPES.
 """
 
 import ctypes
-import glob
 import os
-import re
 from ctypes import POINTER, c_char_p, c_int, c_size_t, c_uint64, c_void_p
+
+from bpfinspect.jit.libpath import candidates
 
 _LOOKUP = ctypes.CFUNCTYPE(c_char_p, c_void_p, c_uint64, POINTER(c_uint64), c_uint64,
                            POINTER(c_char_p))
@@ -29,29 +29,10 @@ PROTOTYPES = {
 # the targets a JIT image can be in, by uname -m: LLVM's name for their initializers
 TARGETS = {"x86_64": "X86", "aarch64": "AArch64", "arm64": "AArch64", "riscv64": "RISCV",
            "s390x": "SystemZ", "ppc64le": "PowerPC", "loongarch64": "LoongArch"}
-_DIRS = ("/usr/lib/%s-linux-gnu" % os.uname().machine, "/usr/lib64", "/usr/lib",
-         "/usr/local/lib")
 
 
 class Unavailable(Exception):
     """No usable libLLVM."""
-
-
-def candidates():
-    env = os.environ.get("BPFINSPECT_LIBLLVM")
-    if env:
-        yield env
-        return
-    yield "libLLVM.so"
-    found = []
-    for d in _DIRS:
-        found += glob.glob(os.path.join(d, "libLLVM-*.so*"))
-        found += glob.glob(os.path.join(d, "libLLVM.so.*"))
-    found += glob.glob("/usr/lib/llvm-*/lib/libLLVM*.so*")
-
-    def version(path):
-        return [int(n) for n in re.findall(r"\d+", os.path.basename(path))] or [0]
-    yield from sorted(set(found), key=version, reverse=True)
 
 
 def _no_symbols(info, value, ref_type, pc, name):

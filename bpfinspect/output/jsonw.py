@@ -28,6 +28,8 @@ _NEEDS_ESCAPE = re.compile('[\x00-\x1f"\\\\\ud800-\udfff]')
 
 
 def quote(text):
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return '"' + text + '"'  # the common case, by C-level checks only
     if not _NEEDS_ESCAPE.search(text):
         return '"' + text + '"'
     return '"' + "".join(_escape_char(ch) if _needs_escape(ch) else ch for ch in text) + '"'
