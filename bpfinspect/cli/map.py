@@ -164,17 +164,28 @@ def parse_key(words, key_size):
             raise UsageError("expected key or value, got: %s" % word)
 
 
-def _lookup(words):
-    from bpfinspect.kernel import maps
-
+def _one_map(words):
+    """(ObjectFd, bpf_map_info, MapLayout, the words after MAP) of the one map `words`
+    name; the caller closes the fd."""
     words = list(words)
     if len(words) < 2:
         raise common.ShowUsage(USAGE)
-    r = common.run()
     fds, rest = _opened(words)
     obj = _one(fds)
-    with obj:
+    try:
         info, lay = _layout(obj)
+    except BaseException:
+        obj.close()
+        raise
+    return obj, info, lay, rest
+
+
+def _lookup(words):
+    from bpfinspect.kernel import maps
+
+    r = common.run()
+    obj, info, lay, rest = _one_map(words)
+    with obj:
         key = parse_key(rest, info.key_size)
         value = maps.MapReader(obj.fd, info).lookup(key)
         if isinstance(value, int):
@@ -202,14 +213,9 @@ def lookup(words):
 def getnext(words):
     from bpfinspect.kernel import maps
 
-    words = list(words)
-    if len(words) < 2:
-        raise common.ShowUsage(USAGE)
     r = common.run()
-    fds, rest = _opened(words)
-    obj = _one(fds)
+    obj, info, lay, rest = _one_map(words)
     with obj:
-        info, lay = _layout(obj)
         key = parse_key(rest, info.key_size) if rest else None
         next_key = maps.MapReader(obj.fd, info).next_key(key)
         if next_key is None:

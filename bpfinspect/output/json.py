@@ -208,21 +208,8 @@ def _hex_list(data):
 
 
 def _insn_dict(insn, text, opcodes, proto=None, line=None, linum=False):
-    from bpfinspect.output.listing import ltrim
-
-    d = {}
-    if proto is not None:
-        d["proto"] = proto
-    if line is not None:
-        if line.text is not None:
-            d["src"] = ltrim(line.text)
-        if linum:
-            if line.file is not None:
-                d["file"] = line.file
-            if line.line_num:
-                d["line_num"] = line.line_num
-            if line.line_col:
-                d["line_col"] = line.line_col
+    d = {} if proto is None else {"proto": proto}
+    d.update(_insn_dict_line(line, linum))
     d["disasm"] = text
     if opcodes:
         raw = insn.raw
