@@ -159,10 +159,7 @@ def _write_image(r, obj, path, jited=False):
 
     from bpfinspect.kernel import code
 
-    raw = code.program_code(obj.fd, jited=jited)
-    image = raw.jited if jited else raw.xlated
-    if jited and not image:
-        code.jited(obj.fd, None)  # raises the reason there is no image
+    image = code.jited_code(obj.fd).jited if jited else code.program_code(obj.fd).xlated
     if not image:
         raise BpfError("error retrieving insn dump: kernel.kptr_restrict set?")
     try:

@@ -197,13 +197,9 @@ def _jited_lines(raw, btf, ksyms):
     return [pairs[starts[k]:starts[k + 1]] for k in range(len(ksyms))]
 
 
-def jited(fd, program):
-    """model.Jited of the program `fd`, whose show-model is `program`."""
-    from bpfinspect.btf import Btf
-    from bpfinspect.btf.signature import type_only
-    from bpfinspect.kernel import symbols as ksym
+def jited_code(fd):
+    """RawCode with the JIT image; BpfError saying why when the kernel gives none."""
     from bpfinspect.kernel.errors import BpfError
-    from bpfinspect.model import JitFunc, Jited
 
     raw = program_code(fd, jited=True)
     if not raw.info.jited_prog_len:
@@ -214,6 +210,17 @@ def jited(fd, program):
         raise BpfError("the kernel withheld the JIT image of program %u: kernel.kptr_restrict "
                        "(now %s) hides kernel addresses from this user; run as root with "
                        "kernel.kptr_restrict at most 1" % (raw.info.id, _kptr_restrict()))
+    return raw
+
+
+def jited(fd, program):
+    """model.Jited of the program `fd`, whose show-model is `program`."""
+    from bpfinspect.btf import Btf
+    from bpfinspect.btf.signature import type_only
+    from bpfinspect.kernel import symbols as ksym
+    from bpfinspect.model import JitFunc, Jited
+
+    raw = jited_code(fd)
     btf = Btf(btf_data(raw.info.btf_id)) if raw.info.btf_id else None
     ksyms, lens = raw.jited_ksyms, raw.jited_func_lens
     if not lens:

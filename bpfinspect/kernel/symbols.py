@@ -71,8 +71,6 @@ def _symbol(line):
     return fields[2].decode("utf-8", "surrogateescape") if len(fields) >= 3 else None
 
 
-
-
 class _Reader:
     """/proc/kallsyms read chunk by chunk."""
 

@@ -19,6 +19,15 @@ def _insn_text(text):
     return _INSN_SPECIAL.sub(r"\\\1", text)
 
 
+_PROTO_SPECIAL = re.compile(r'([\\"{}<>|])')
+
+
+def _proto_text(text):
+    """A BTF prototype: bpftool prints it raw; its spaces stay, quoting characters (which no
+    C prototype has, but BTF names are untrusted) are escaped."""
+    return _PROTO_SPECIAL.sub(r"\\\1", text)
+
+
 def _label_text(text):
     return _LABEL_SPECIAL.sub(r"\\\1", text)
 
@@ -65,7 +74,7 @@ def _block_label(func, block, notes, text, opcodes):
         i = insn.index
         proto = notes.protos.get(i)
         if proto is not None:
-            out.append("; %s:\\l\\\n" % proto)
+            out.append("; %s:\\l\\\n" % _proto_text(proto))
         if notes.lines is not None:
             line = notes.lines.at(i)
             if line is not None and line is not last_line:

@@ -61,10 +61,7 @@ def prog_json(p):
 
 
 def map_json(m):
-    d = {"id": m.id, "type": _type(m.type_name, m.type)}
-    if m.name:
-        d["name"] = m.name
-    d["flags"] = m.flags
+    d = map_dump_header(m)
     if m.device is not None:
         d["dev"] = _dev(m.device)
     d["bytes_key"] = m.bytes_key
