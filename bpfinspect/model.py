@@ -1,19 +1,27 @@
-"""What bpfinspect knows about kernel objects: built once by the query layer, read by formatters.
+"""What bpfinspect knows about kernel objects: records built once by the kernel layer (and
+the api), read by the views and by API users. Field names are bpftool's JSON keys.
 
 A field is None where the kernel (or procfs) did not tell.
 """
 
+from errno import ENOENT as _ENOENT
+
 
 class Record:
-    """A frozen record whose fields are its class's __slots__, in order; `_defaults` gives
-    the optional ones. (dataclasses would do, but generating their code costs every command
-    about 8 ms of start-up.)"""
+    """A frozen record whose fields are its class's __slots__, in order (a subclass adds its
+    own after its parent's); `_defaults` gives the optional ones. (dataclasses would do, but
+    generating their code costs every command about 8 ms of start-up.)"""
 
     __slots__ = ()
     _defaults = {}
+    _fields = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._fields = cls.__mro__[1]._fields + tuple(cls.__dict__.get("__slots__", ()))
 
     def __init__(self, *args, **kwargs):
-        fields = self.__slots__
+        fields = self._fields
         if len(args) > len(fields):
             raise TypeError("%s takes %d fields" % (type(self).__name__, len(fields)))
         values = dict(zip(fields, args))
@@ -35,7 +43,7 @@ class Record:
         raise AttributeError("%s is frozen" % type(self).__name__)
 
     def _values(self):
-        return tuple(getattr(self, f) for f in self.__slots__)
+        return tuple(getattr(self, f) for f in self._fields)
 
     def __eq__(self, other):
         return type(self) is type(other) and self._values() == other._values()
@@ -45,7 +53,27 @@ class Record:
 
     def __repr__(self):
         return "%s(%s)" % (type(self).__name__, ", ".join(
-            "%s=%r" % (f, getattr(self, f)) for f in self.__slots__))
+            "%s=%r" % (f, getattr(self, f)) for f in self._fields))
+
+
+class Encoded(str):
+    """JSON text already encoded, written as it is: what bpftool prints raw inside a value
+    (hex numbers in its plain layout, `\\u00XX` characters)."""
+
+
+class Selector(Record):
+    """Which object(s) a command names: by "id" (int), "tag" (8 bytes), "name" or "pinned"
+    (a path)."""
+
+    __slots__ = ("by", "value")
+
+    def text(self):
+        """How an error message names the selector: `id 5`, `name 'foo'`."""
+        if self.by == "tag":
+            return "tag " + self.value.hex()
+        if self.by == "id":
+            return "id %u" % self.value
+        return "%s '%s'" % (self.by, self.value)
 
 
 class Owner(Record):
@@ -63,13 +91,12 @@ class Device(Record):
 class Program(Record):
     """A loaded program, as `prog show` describes it.
 
-    type_name: None when libbpf does not know the type; name: the full name (from BTF func
-    info when the kernel cut it); loaded_at: epoch seconds, None when the kernel gave no load
+    type: the type's name, or its number when libbpf does not know it (as bpftool's JSON);
+    type_number: the number; name: the full name (from BTF func info when the kernel cut it); loaded_at: epoch seconds, None when the kernel gave no load
     time; bytes_jited: 0 when not JIT-compiled; pinned: None when pins were not looked up;
-    pids: Owner tuple; metadata: (name, plain-text value, JSON value) per bpf_metadata_*
-    variable."""
+    pids: Owner tuple; metadata: a MetadataVar per bpf_metadata_* variable."""
 
-    __slots__ = ("id", "type", "type_name", "name", "tag", "gpl_compatible", "run_time_ns",
+    __slots__ = ("id", "type", "type_number", "name", "tag", "gpl_compatible", "run_time_ns",
                  "run_cnt", "recursion_misses", "device", "loaded_at", "uid", "orphaned",
                  "bytes_xlated", "bytes_jited", "bytes_memlock", "map_ids", "btf_id", "pinned",
                  "pids", "metadata")
@@ -77,15 +104,22 @@ class Program(Record):
 
 
 class Map(Record):
-    """A map, as `map show` describes it; owner_* only for program arrays."""
+    """A map, as `map show` describes it; type as in Program; owner_* only for program
+    arrays (owner_prog_type a name, or a number libbpf does not know)."""
 
-    __slots__ = ("id", "type", "type_name", "name", "flags", "device", "bytes_key",
-                 "bytes_value", "max_entries", "bytes_memlock", "owner_prog_type",
-                 "owner_prog_type_name", "owner_jited", "frozen", "btf_id", "pinned", "pids")
+    __slots__ = ("id", "type", "type_number", "name", "flags", "device", "bytes_key",
+                 "bytes_value", "max_entries", "bytes_memlock", "owner_prog_type", "owner_jited", "frozen", "btf_id", "pinned", "pids")
     _defaults = {"pinned": None, "pids": ()}
 
 
-class Btf(Record):
+class MetadataVar(Record):
+    """One `bpf_metadata_<name>` variable: its value as BTF formats it in bpftool's plain
+    layout, and for JSON (trees of dict, list, str, int, bool, Encoded)."""
+
+    __slots__ = ("name", "plain", "json")
+
+
+class BtfObject(Record):
     """A BTF object, as `btf show` describes it."""
 
     __slots__ = ("id", "size", "name", "kernel", "prog_ids", "map_ids", "pids")
@@ -113,11 +147,34 @@ class MapLayout(Record):
     """How a map's entries are laid out and typed, for formatting them.
 
     value_stride: bytes per CPU value in a per-CPU map (value_size rounded up to 8);
-    btf: the map's parsed BTF (btf.Btf) or None; key_type_id and value_type_id are 0 when
-    BTF does not describe them; kind: "plain", "per_cpu", "map_of_maps" or "prog_array"."""
+    btf: the map's parsed BTF (btf.parser.Btf) or None; key_type_id and value_type_id are 0
+    when BTF does not describe them; kind: "plain", "per_cpu", "map_of_maps" or
+    "prog_array"."""
 
     __slots__ = ("map", "key_size", "value_size", "kind", "ncpus", "value_stride", "btf",
                  "key_type_id", "value_type_id")
+
+    @property
+    def value_bytes(self):
+        """Bytes of one entry's value as read: every CPU's value in a per-CPU map."""
+        return self.value_stride * (self.ncpus if self.kind == "per_cpu" else 1)
+
+    def split_values(self, value):
+        """Per-CPU: each CPU's value; otherwise the one value."""
+        if self.kind != "per_cpu":
+            return [value]
+        s = self.value_stride
+        return [value[i * s:i * s + self.value_size] for i in range(self.ncpus)]
+
+    def unpack(self, keys, values, n):
+        """(key, value) pairs of a packed chunk."""
+        k, vb = self.key_size, self.value_bytes
+        return [(keys[i * k:(i + 1) * k], values[i * vb:(i + 1) * vb]) for i in range(n)]
+
+    def is_empty_slot(self, err):
+        """A failed lookup that only means an unused slot (no program or map at that index
+        of a program array or map of maps), which bpftool lists as nothing."""
+        return self.kind in ("map_of_maps", "prog_array") and err == _ENOENT
 
 
 class MapDump(Record):
@@ -127,16 +184,50 @@ class MapDump(Record):
 
     __slots__ = ("layout", "chunks")
 
+    def entries(self, skip_empty_slots=False):
+        """(key, value bytes or errno) of every entry, packed chunks unpacked."""
+        lay = self.layout
+        for chunk in self.chunks:
+            if isinstance(chunk, tuple):
+                chunk = lay.unpack(*chunk)
+            for key, value in chunk:
+                if skip_empty_slots and isinstance(value, int) and lay.is_empty_slot(value):
+                    continue
+                yield key, value
+
+
+class MapEntry(Record):
+    """One entry of a map, as the API hands it out: key bytes; value bytes, or a tuple of
+    each CPU's value in a per-CPU map; `decoded` {"key", "value"(s)} by the map's BTF when
+    asked for (else None)."""
+
+    __slots__ = ("key", "value", "decoded")
+
+
+class JitInsn(Record):
+    """One machine instruction: offset in its function, bytes, the disassembler's text, and
+    the SourceLine that starts at it (or None)."""
+
+    __slots__ = ("pc", "raw", "text", "line")
+
 
 class JitFunc(Record):
-    """One function of a JIT image: its kallsyms name (or address), C prototype from BTF
-    ("" without), kernel address, machine code, and (address, SourceLine) per line record."""
+    """One function of a JIT image: its kallsyms name (or address; None for an image the
+    kernel did not split), C prototype from BTF ("" without), kernel address, machine code,
+    (address, SourceLine) per line record, and its JitInsns once disassembled."""
 
-    __slots__ = ("name", "proto", "address", "image", "lines")
+    __slots__ = ("name", "proto", "address", "image", "lines", "insns")
+    _defaults = {"insns": ()}
 
 
 class Jited(Record):
     """A program's JIT image: per function when the kernel told the functions' lengths
-    (`split`), else one unnamed block."""
+    (`split`), else one unnamed JitFunc holding the whole image."""
 
     __slots__ = ("program", "funcs", "split", "image")
+
+
+class Cfg(Record):
+    """A program's control-flow graph: its Xlated and its isa.cfg.Function list."""
+
+    __slots__ = ("xlated", "funcs")

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bpfinspect.btf import Btf, BtfError
+from bpfinspect.btf.parser import Btf
+from bpfinspect.errors import BtfError
 from bpfinspect.btf.signature import type_only
 
 

@@ -172,7 +172,7 @@ def test_mutated_program_btf_never_crashes(code_loaded, tmp_path):
     a hang."""
     info = bpftool_json("prog", "show", "pinned", code_loaded)
     blob = tmp_path / "prog.btf"
-    from bpfinspect.kernel.code import btf_data
+    from bpfinspect.kernel.info import btf_data
     data = btf_data(info["btf_id"])
     rng = random.Random(7)
     for i in range(40):

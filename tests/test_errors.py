@@ -131,13 +131,13 @@ def test_closed_pipe(loaded, unchanged):
 def test_interrupt_keeps_json_valid(monkeypatch, capsys):
     """Ctrl-C during a long listing: the JSON array is closed around an error, exit 130."""
     from bpfinspect import cli
-    from bpfinspect.kernel import query
+    from bpfinspect.kernel import objects
 
     def interrupted(kind):
         raise KeyboardInterrupt
         yield
 
-    monkeypatch.setattr(query, "walk", interrupted)
+    monkeypatch.setattr(objects, "walk", interrupted)
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["-j", "prog", "show"])
     assert exit_info.value.code == 130

@@ -23,9 +23,10 @@ def programs(loaded, code_loaded, raw_progs, bpftrace_prog):
 
 
 def image(sel):
-    from bpfinspect.kernel import code, query
+    from bpfinspect.kernel import code
+    from bpfinspect.kernel.select import select
 
-    obj = query.select("prog", _selector(sel))[0]
+    obj = select("prog", _selector(sel))[0]
     with obj:
         return code.program_code(obj.fd, jited=True)
 

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from bpfinspect.cli.options import split_argv
 from bpfinspect.cli.selectors import parse_tag, strtoul
-from bpfinspect.idtable import IdTable
-from bpfinspect.output.jsonw import encode
-from bpfinspect.output.textsafe import safe
+from bpfinspect.kernel.idtable import IdTable
+from bpfinspect.views.jsonw import encode
+from bpfinspect.views.textsafe import safe
 
 
 def test_json_compact():
@@ -103,9 +103,9 @@ def test_idtable_matches_libbpf_hashmap_order():
 
 
 def test_pids_leave_out_bpfinspect_itself(loaded):
-    from bpfinspect.kernel import procfs, query
+    from bpfinspect.kernel import objects, procfs
 
-    with query.open_by_id("prog", loaded.progs["tail"]["id"]):
+    with objects.open_by_id("prog", loaded.progs["tail"]["id"]):
         owners = procfs.owners("prog")
     assert all(pid != os.getpid() for refs in owners.values() for pid, _ in refs)
 

@@ -308,7 +308,7 @@ def test_visual_block_with_btf(programs):
             '| 1: (95) exit\\l\\\n}"];\n') in out
     out = bpfinspect("prog", "dump", "xlated", "pinned", pins["sock_filter"], "visual",
                      "linum", check=0).stdout
-    from bpfinspect.output.dot import shorten_path
+    from bpfinspect.views.visual import shorten_path
 
     path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                         "tests", "bpf", "objects.bpf.c")
@@ -318,7 +318,7 @@ def test_visual_block_with_btf(programs):
 
 
 def test_shorten_path():
-    from bpfinspect.output.dot import shorten_path
+    from bpfinspect.views.visual import shorten_path
 
     assert shorten_path("/short/file.c") == ("", "/short/file.c")
     assert shorten_path("/a/very/long/directory/name/that/goes/on/file.bpf.c") == (

@@ -8,17 +8,17 @@ raises BtfError, never IndexError or struct.error.
 
 import struct
 
-from bpfinspect.kernel.errors import BpfError
+from bpfinspect.constants import BTF_KIND_NAMES as KIND_NAMES
+from bpfinspect.constants import BTF_MAGIC as MAGIC
+from bpfinspect.constants import btf_info_kind, btf_info_vlen
+from bpfinspect.errors import BtfError
 
-MAGIC = 0xEB9F
 _HEADER = struct.Struct("<HBBIIIII")  # magic version flags hdr_len type_off type_len str_off str_len
 _TYPE = struct.Struct("<III")
 
-KIND_NAMES = ("UNKN", "INT", "PTR", "ARRAY", "STRUCT", "UNION", "ENUM", "FWD", "TYPEDEF",
-              "VOLATILE", "CONST", "RESTRICT", "FUNC", "FUNC_PROTO", "VAR", "DATASEC", "FLOAT",
-              "DECL_TAG", "TYPE_TAG", "ENUM64")
+# short names for constants.BTF_KIND_*, in the same order
 (UNKN, INT, PTR, ARRAY, STRUCT, UNION, ENUM, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC,
- FUNC_PROTO, VAR, DATASEC, FLOAT, DECL_TAG, TYPE_TAG, ENUM64) = range(20)
+ FUNC_PROTO, VAR, DATASEC, FLOAT, DECL_TAG, TYPE_TAG, ENUM64) = range(len(KIND_NAMES))
 
 # bytes that follow the 12-byte header: (fixed, per vlen item)
 _EXTRA = {INT: (4, 0), PTR: (0, 0), ARRAY: (12, 0), STRUCT: (0, 12), UNION: (0, 12),
@@ -29,10 +29,6 @@ _EXTRA = {INT: (4, 0), PTR: (0, 0), ARRAY: (12, 0), STRUCT: (0, 12), UNION: (0, 
 # kinds whose third word is a type id rather than a size
 _REFERS = frozenset((PTR, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FUNC_PROTO, VAR, DECL_TAG,
                      TYPE_TAG))
-
-
-class BtfError(BpfError):
-    """The BTF is malformed."""
 
 
 class Type:
@@ -197,7 +193,7 @@ class Btf:
             if pos + 12 > end:
                 raise BtfError("BTF type %d is truncated" % (self.start_id + len(offsets)))
             _name, info, _word = unpack(data, pos)
-            kind = (info >> 24) & 0x1F
+            kind = btf_info_kind(info)
             extra = _EXTRA.get(kind)
             if extra is None:
                 raise BtfError("BTF type %d has unknown kind %d"
@@ -222,7 +218,7 @@ class Btf:
                                % (type_id, self.count - 1))
             pos = self._offsets[i]
             name_off, info, word = _TYPE.unpack_from(self.types_data, pos)
-            t = Type(self, type_id, (info >> 24) & 0x1F, name_off, info & 0xFFFF, info >> 31,
+            t = Type(self, type_id, btf_info_kind(info), name_off, btf_info_vlen(info), info >> 31,
                      word, pos + 12)
             self._cache[type_id] = t
         return t

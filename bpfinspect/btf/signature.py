@@ -2,7 +2,7 @@
 (btf_dumper.c, btf_dumper_type_only): `int on_getpid(void * ctx)`."""
 
 from bpfinspect.btf import parser as P
-from bpfinspect.btf.parser import BtfError
+from bpfinspect.errors import BtfError
 
 _MAX_DEPTH = 64  # deeper than any real type: a reference cycle
 

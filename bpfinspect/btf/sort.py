@@ -5,6 +5,8 @@ well. The hash is computed only where the first keys tie."""
 import struct
 
 from bpfinspect.btf import parser as P
+from bpfinspect.constants import btf_info_kind, btf_info_vlen
+from bpfinspect.errors import BtfError
 
 _MAX_RANK = 10
 _MASK = (1 << 64) - 1
@@ -29,7 +31,7 @@ class _Types:
             btf = btf.base
         pos = btf.offset_of(type_id)
         name_off, info, word = _HEAD.unpack_from(btf.types_data, pos)
-        return name_off, (info >> 24) & 0x1F, info & 0xFFFF, word, pos + 12
+        return name_off, btf_info_kind(info), btf_info_vlen(info), word, pos + 12
 
     def data(self, type_id):
         btf = self.btf
@@ -44,7 +46,7 @@ class _Types:
             if t is None:
                 try:
                     t = self.btf.string(off)
-                except P.BtfError:
+                except BtfError:
                     t = ""
             s = self.names[off] = t.encode("utf-8", "surrogateescape")
         return s
@@ -157,13 +159,13 @@ def order(btf):
     return out
 
 
-def kfuncs(btf, describe=None):
+def kfuncs(btf, kind_and_name=None):
     """[(FUNC id, name, is bpf_fastcall)] of the functions tagged `bpf_kfunc`, sorted by
     name, as bpftool's BPF kfuncs block lists them. The tags are found by their record's
-    bytes (name offset and kind): no pass over every type. `describe(id)` gives a type's
-    (kind, name); by default btf.type()."""
-    if describe is None:
-        def describe(type_id):
+    bytes (name offset and kind): no pass over every type. `kind_and_name(id)` gives a
+    type's (kind, name); by default btf.type()."""
+    if kind_and_name is None:
+        def kind_and_name(type_id):
             t = btf.type(type_id)
             return t.kind, t.name
     found, funcs = {}, {}
@@ -180,8 +182,8 @@ def kfuncs(btf, describe=None):
                 if pos % 4 == 0 and struct.unpack_from("<i", data, pos + 12)[0] == -1:
                     target = struct.unpack_from("<I", data, pos + 8)[0]
                     try:
-                        kind, name = describe(target)
-                    except P.BtfError:
+                        kind, name = kind_and_name(target)
+                    except BtfError:
                         kind = None
                     if kind == P.FUNC:
                         found[tag].add(target)

@@ -9,16 +9,13 @@ order, and Encoded tokens for what bpftool prints raw (hex numbers in its plain-
 import struct
 
 from bpfinspect.btf import parser as P
-from bpfinspect.btf.parser import BtfError
-from bpfinspect.output.jsonw import Encoded
+from bpfinspect.constants import METADATA_PREFIX
+from bpfinspect.errors import BtfError, FormatError
+from bpfinspect.model import Encoded
 
 INT_SIGNED, INT_CHAR, INT_BOOL = 1, 2, 4
 _MODIFIERS = (P.TYPEDEF, P.VOLATILE, P.CONST, P.RESTRICT, P.TYPE_TAG, P.VAR)
 _MAX_DEPTH = 64
-
-
-class FormatError(BtfError):
-    """The data cannot be formatted by this type (bpftool: "btf dump failed")."""
 
 
 def resolve(btf, type_id, depth=0):
@@ -57,6 +54,28 @@ def format_value(btf, type_id, data, plain=False):
         return _Formatter(btf, plain).do(type_id, 0, data, 0)
     except (struct.error, IndexError, RecursionError) as exc:
         raise FormatError("BTF type %d does not fit the data: %s" % (type_id, exc)) from None
+
+
+def metadata_variables(btf, datasec_id, data):
+    """(name without the prefix, plain value, JSON value) of each `bpf_metadata_*` variable
+    of the DATASEC `datasec_id` whose bytes are `data`, as bpftool's show_prog_metadata
+    formats them; empty when the type is no DATASEC. A variable that cannot be formatted
+    ends the list (bpftool: "btf dump failed", and no more variables)."""
+    sec = btf.type(datasec_id)
+    if sec.kind != P.DATASEC:
+        return ()
+    out = []
+    for var_type, offset, _size in sec.variables():
+        var = btf.type(var_type)
+        if not var.name.startswith(METADATA_PREFIX):
+            continue
+        part = data[offset:]
+        try:
+            out.append((var.name[len(METADATA_PREFIX):], format_value(btf, var.type, part, True),
+                        format_value(btf, var.type, part, False)))
+        except BtfError:
+            break
+    return tuple(out)
 
 
 def _hex128(value, plain):

@@ -14,10 +14,7 @@ import click
 from bpfinspect.cli import common
 from bpfinspect.cli.group import BpftoolGroup
 from bpfinspect.cli.options import split_argv
-from bpfinspect.kernel.errors import BpfError, UsageError
-
-EXIT_FAILURE = 255
-EXIT_INTERRUPTED = 130
+from bpfinspect.errors import EXIT_FAILURE, EXIT_INTERRUPTED, BpfError, UsageError
 
 USAGE = (
     "Usage: bpfinspect [OPTIONS] OBJECT { COMMAND | help }\n",
@@ -74,10 +71,10 @@ def _add_objects():
 _add_objects()
 
 
-def _formatter(options):
-    from bpfinspect.output import make_formatter
+def _output(options):
+    from bpfinspect.views import make_output
 
-    return make_formatter("json" if options.json else "text", sys.stdout, options.pretty)
+    return make_output("json" if options.json else "text", sys.stdout, options.pretty)
 
 
 def main(argv=None):
@@ -94,7 +91,7 @@ def main(argv=None):
     if argv is None:
         argv = sys.argv[1:]
     options, words = split_argv(argv)
-    formatter = _formatter(options)
+    output = _output(options)
     status = 0
     try:
         if options.error:
@@ -103,7 +100,7 @@ def main(argv=None):
             words = ["help"]
         elif options.version:
             words = ["version"]
-        run = common.Run(options, formatter)
+        run = common.Run(options, output)
         # not root.main(): its handling of Ctrl-C and errors is ours to do
         with root.make_context("bpfinspect", list(words), obj=run) as ctx:
             root.invoke(ctx)
@@ -111,33 +108,33 @@ def main(argv=None):
         status = exc.status
     except common.ShowUsage as exc:
         if options.json:
-            formatter.null()
+            output.null()
         else:
             sys.stdout.flush()
             sys.stderr.write("".join(exc.lines))
         status = EXIT_FAILURE
     except BpfError as exc:
-        formatter.error(exc.message)
+        output.error(exc.message)
         status = exc.exit_status
         if options.debug and not isinstance(exc, UsageError):
             import traceback
 
             traceback.print_exc()
     except click.ClickException as exc:
-        formatter.error(exc.format_message())
+        output.error(exc.format_message())
         status = EXIT_FAILURE
     except KeyboardInterrupt:
-        formatter.error("interrupted")
+        output.error("interrupted")
         status = EXIT_INTERRUPTED
     except Exception as exc:  # a bug: still one line, the traceback only with -d
-        formatter.error("internal error: %s: %s" % (type(exc).__name__, exc))
+        output.error("internal error: %s: %s" % (type(exc).__name__, exc))
         status = EXIT_FAILURE
         if options.debug:
             import traceback
 
             traceback.print_exc()
     try:
-        formatter.close()
+        output.close()
     except BrokenPipeError:
         pass
     sys.exit(status)

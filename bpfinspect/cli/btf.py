@@ -4,11 +4,7 @@ import click
 
 from bpfinspect.cli import common, selectors
 from bpfinspect.cli.group import BpftoolGroup
-from bpfinspect.kernel.errors import BpfError
-
-VMLINUX = "/sys/kernel/btf/vmlinux"
-SYSFS_BTF = "/sys/kernel/btf/"
-EINVAL_STATUS = 234  # bpftool exits with -EINVAL for these
+from bpfinspect.errors import EXIT_INVALID, EXIT_NOT_SUPPORTED, BpfError
 
 USAGE = (
     "Usage: bpfinspect btf { show | list } [id BTF_ID]\n",
@@ -25,18 +21,6 @@ USAGE = (
 )
 
 
-def _decorations(options):
-    from bpfinspect.kernel.query import Decorations
-
-    return Decorations("btf", users=True)
-
-
-def _describe(fd, deco):
-    from bpfinspect.kernel.query import describe_btf
-
-    return describe_btf(fd, deco)
-
-
 @click.group(cls=BpftoolGroup, usage_lines=USAGE,
              help="BTF objects: kernel, module and program type information, and their users.")
 @click.pass_context
@@ -45,48 +29,25 @@ def btf(ctx):
 
 
 common.add_show_commands(
-    btf, "btf", "btf",
-    "Show every BTF object, or the one with id BTF_ID, with the programs and maps using it.",
-    _describe, _decorations)
+    btf, "btf",
+    "Show every BTF object, or the one with id BTF_ID, with the programs and maps using it.")
 common.add_help_command(btf, USAGE)
 
 
-class _Source:
-    """What `btf dump` dumps: the BTF blob, its base (for split BTF), the root ids."""
-
-    def __init__(self, data, base_path=None, roots=(), label="", trusted=False):
-        self.label = label  # what the errors name: a file, "id 5"
-        self.trusted = trusted  # the kernel loaded it, so checked it
-        self.data = data
-        self.base_path = base_path
-        self.roots = list(roots)
-
-
-def _read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError as exc:
-        raise BpfError("failed to load BTF from %s: %s" % (path, exc.strerror),
-                       exit_status=(256 - exc.errno) & 0xFF) from None
-
-
 def _source(words, options):
-    from bpfinspect.kernel import query
+    """(api.btfdump.BtfSource, the words left) from `BTF_SRC ...`."""
+    from bpfinspect import api
+    from bpfinspect.api import btfdump
 
     src, words = words[0], words[1:]
     base_path = options.base_btf
     if selectors.is_prefix(src, "map"):
         if len(words) < 2:
             raise common.ShowUsage(USAGE)
-        fds = query.select("map", selectors.parse("map", words[:2]))
+        with api.objects.opened_one("map", selectors.parse("map", words[:2]),
+                                    "several maps match this handle") as obj:
+            info = api.objects.map_info_of(obj)
         words = words[2:]
-        try:
-            if len(fds) > 1:
-                raise BpfError("several maps match this handle")
-            info = query.map_info(fds[0].fd)
-        finally:
-            query.close_all(fds)
         roots = [info.btf_key_type_id, info.btf_value_type_id]
         if words and selectors.is_prefix(words[0], "key"):
             roots, words = [info.btf_key_type_id], words[1:]
@@ -98,44 +59,28 @@ def _source(words, options):
             words = words[1:]
         if not info.btf_id:
             raise BpfError("get btf by id (0): No such file or directory")
-        return _kernel_source(info.btf_id, roots, base_path), words
+        return btfdump.kernel_source(info.btf_id, roots, base_path), words
     if selectors.is_prefix(src, "prog"):
         if len(words) < 2:
             raise common.ShowUsage(USAGE)
-        fds = query.select("prog", selectors.parse("prog", words[:2]))
-        try:
-            if len(fds) > 1:
-                raise BpfError("several programs match this handle")
-            info, _ids, _orphaned = query.prog_info(fds[0].fd)
-        finally:
-            query.close_all(fds)
-        if not info.btf_id:
+        with api.objects.opened_one("prog", selectors.parse("prog", words[:2]),
+                                    "several programs match this handle") as obj:
+            btf_id = api.objects.prog_info_of(obj).btf_id
+        if not btf_id:
             raise BpfError("get btf by id (0): No such file or directory")
-        return _kernel_source(info.btf_id, [], base_path), words[2:]
+        return btfdump.kernel_source(btf_id, (), base_path), words[2:]
     if selectors.is_prefix(src, "id"):
         btf_id = selectors.strtoul(words[0])
         if btf_id is None:
             raise BpfError("can't parse %s as ID" % words[0])
-        return _kernel_source(btf_id, [], base_path), words[1:]
+        return btfdump.kernel_source(btf_id, (), base_path), words[1:]
     if selectors.is_prefix(src, "file"):
         path, words = words[0], words[1:]
         if words and selectors.is_prefix(words[0], "file"):
             raise BpfError("merging several BTF files is not supported by bpfinspect yet",
-                           exit_status=EINVAL_STATUS)
-        if base_path is None and path.startswith(SYSFS_BTF) and path != VMLINUX:
-            base_path = VMLINUX  # module BTF is split over vmlinux
-        return _Source(_read(path), base_path, label=path,
-                       trusted=path.startswith(SYSFS_BTF)), words
+                           exit_status=EXIT_INVALID)
+        return btfdump.file_source(path, base_path), words
     raise BpfError("unrecognized BTF source specifier: '%s'" % src)
-
-
-def _kernel_source(btf_id, roots, base_path):
-    from bpfinspect.kernel import code, query
-
-    data = code.btf_data(btf_id)
-    if base_path is None and query.btf_is_module(btf_id):
-        base_path = VMLINUX
-    return _Source(data, base_path, roots, label="id %u" % btf_id, trusted=True)
 
 
 @btf.command("dump", context_settings=common.COMMAND_SETTINGS,
@@ -144,7 +89,9 @@ def _kernel_source(btf_id, roots, base_path):
 @click.argument("words", metavar="BTF_SRC [format FORMAT] [root_id ROOT_ID] [unsorted]",
                 **common.WORDS)
 def dump(words):
-    from bpfinspect.btf import Btf, BtfError
+    import sys
+
+    from bpfinspect.api import btfdump
 
     words = list(words)
     if len(words) < 2:
@@ -152,54 +99,39 @@ def dump(words):
     r = common.run()
     source, words = _source(words, r.options)
     have_filter = bool(source.roots)
+    roots = list(source.roots)
     dump_c, sort = False, True
     while words:
         word = words.pop(0)
         if selectors.is_prefix(word, "format"):
             if not words:
-                raise BpfError("expecting value for 'format' option",
-                               exit_status=EINVAL_STATUS)
+                raise BpfError("expecting value for 'format' option", exit_status=EXIT_INVALID)
             value = words.pop(0)
             if value not in ("c", "raw"):
                 raise BpfError("unrecognized format specifier: '%s', possible values: raw, c"
-                               % value, exit_status=EINVAL_STATUS)
+                               % value, exit_status=EXIT_INVALID)
             dump_c = value == "c"
         elif selectors.is_prefix(word, "root_id"):
             if have_filter:
                 raise BpfError("cannot use root_id with other type filtering",
-                               exit_status=EINVAL_STATUS)
+                               exit_status=EXIT_INVALID)
             root = selectors.strtoul(words.pop(0)) if words else None
             if root is None:
                 raise BpfError("can't parse %s as root ID" % (words[0] if words else ""))
-            if root in source.roots:
-                raise BpfError("duplicate root_id %u supplied" % root,
-                               exit_status=EINVAL_STATUS)
-            source.roots.append(root)
+            if root in roots:
+                raise BpfError("duplicate root_id %u supplied" % root, exit_status=EXIT_INVALID)
+            roots.append(root)
         elif selectors.is_prefix(word, "unsorted"):
             sort = False
         else:
-            raise BpfError("unrecognized option: '%s'" % word, exit_status=EINVAL_STATUS)
-    try:
-        base = Btf.from_file(source.base_path) if source.base_path else None
-        btf_obj = Btf(source.data, base)
-        if not dump_c or sort or source.roots or not source.trusted:
-            btf_obj.check()
-        if dump_c and not source.trusted:
-            from bpfinspect.btf.parser import check_references
-
-            check_references(btf_obj)
-    except BtfError as exc:
-        raise BpfError("failed to load BTF from %s: %s" % (source.label, exc.message),
-                       exit_status=EINVAL_STATUS) from None
-    for root in source.roots:
-        if root >= btf_obj.count:
-            raise BpfError("invalid root ID: %u" % root, exit_status=EINVAL_STATUS)
+            raise BpfError("unrecognized option: '%s'" % word, exit_status=EXIT_INVALID)
+    source = source.with_roots(roots)
+    btf_obj = btfdump.load(source, for_c=dump_c, sort=sort)
     if dump_c:
         if r.options.json:
-            raise BpfError("JSON output for C-syntax dump is not supported", exit_status=161)
-        from bpfinspect.output import cheader
-
-        cheader.write(source, btf_obj, sort)
+            raise BpfError("JSON output for C-syntax dump is not supported",
+                           exit_status=EXIT_NOT_SUPPORTED)
+        sys.stdout.flush()
+        btfdump.write_c_header(source, btf_obj, sys.stdout.fileno(), sort)
         return
-    r.formatter.btf_raw(btf_obj, source.roots)
-
+    r.output.btf_raw(btf_obj, source.roots)

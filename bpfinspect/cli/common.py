@@ -1,4 +1,4 @@
-"""What every command shares: the run's options and formatter, and the show commands."""
+"""What every command shares: the run's options and output, and the show commands."""
 
 import click
 
@@ -9,41 +9,29 @@ COMMAND_SETTINGS = {"ignore_unknown_options": True, "help_option_names": []}
 
 
 class Run:
-    """Per-invocation state kept in ctx.obj: options and the chosen formatter."""
+    """Per-invocation state kept in ctx.obj: options and the chosen views.Output."""
 
-    def __init__(self, options, formatter):
+    def __init__(self, options, output):
         self.options = options
-        self.formatter = formatter
+        self.output = output
 
 
 def run():
     return click.get_current_context().find_object(Run)
 
 
-def show(kind, words, describe, deco_factory):
-    """`KIND show [SELECTOR]`: every object, or those the selector names."""
-    from bpfinspect.kernel import query
+def show(kind, words):
+    """`KIND show [SELECTOR]`: every object, or those the selector names; with -f, where
+    programs and maps are pinned."""
+    from bpfinspect import api
 
     selector = selectors.optional(kind, list(words))
     r = run()
+    pinned = r.options.bpffs and kind != "btf"
     if selector is None:
-        deco = deco_factory(r.options)
-
-        def everything():
-            for obj in query.walk(kind):
-                with obj:
-                    item = describe(obj.fd, deco)
-                yield item
-
-        r.formatter.objects(kind, everything(), listing=True)
-        return
-    fds = query.select(kind, selector)
-    try:
-        deco = deco_factory(r.options)
-        items = [describe(obj.fd, deco) for obj in fds]
-    finally:
-        query.close_all(fds)
-    r.formatter.objects(kind, items)
+        r.output.objects(kind, api.objects.iter_records(kind, pinned=pinned), listing=True)
+    else:
+        r.output.objects(kind, api.objects.selected_records(kind, selector, pinned=pinned))
 
 
 class ExitStatus(Exception):
@@ -66,19 +54,19 @@ def help_text(lines):
     """Usage, printed on stderr like bpftool's; `null` in JSON mode."""
     r = run()
     if r.options.json:
-        r.formatter.null()
+        r.output.null()
         return
     click.echo("".join(lines), err=True, nl=False)
 
 
-def add_show_commands(group, kind, metavar, help, describe, decorations):
+def add_show_commands(group, kind, help):
     """`show` and its alias `list`."""
 
     def _show(words):
-        show(kind, words, describe, decorations)
+        show(kind, words)
 
     for name, text in (("show", help), ("list", "Same as show.")):
-        command = click.argument("words", metavar="[%s]" % metavar.upper(), **WORDS)(_show)
+        command = click.argument("words", metavar="[%s]" % kind.upper(), **WORDS)(_show)
         group.command(name, context_settings=COMMAND_SETTINGS, help=text)(command)
 
 

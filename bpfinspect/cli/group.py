@@ -2,7 +2,7 @@
 
 import click
 
-from bpfinspect.kernel.errors import UsageError
+from bpfinspect.errors import UsageError
 
 
 class BpftoolGroup(click.Group):

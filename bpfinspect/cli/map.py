@@ -1,10 +1,12 @@
 """`map`: BPF maps."""
 
+import errno
+
 import click
 
 from bpfinspect.cli import common, selectors
 from bpfinspect.cli.group import BpftoolGroup
-from bpfinspect.kernel.errors import BpfError, UsageError
+from bpfinspect.errors import EXIT_NOT_FOUND, BpfError, UsageError, status_of_errno, strerror
 
 USAGE = (
     "Usage: bpfinspect map { show | list } [MAP]\n",
@@ -27,18 +29,6 @@ ORDER = ("show", "list", "help", "dump", "update", "lookup", "getnext", "delete"
          "event_pipe", "create", "peek", "push", "enqueue", "pop", "dequeue", "freeze")
 
 
-def _decorations(options):
-    from bpfinspect.kernel.query import Decorations
-
-    return Decorations("map", pinned=options.bpffs)
-
-
-def _describe(fd, deco):
-    from bpfinspect.kernel.query import describe_map
-
-    return describe_map(fd, deco)
-
-
 @click.group("map", cls=BpftoolGroup, usage_lines=USAGE,
              help="BPF maps: type, sizes, flags, BTF, owner program type, pins and owners, "
                   "and what they hold.")
@@ -48,35 +38,10 @@ def map_group(ctx):
 
 
 common.add_show_commands(
-    map_group, "map", "map",
-    ("Show every map, or those MAP names (a name may match several). "
-     "Maps are opened read-only. With -f, the paths where each is pinned."),
-    _describe, _decorations)
+    map_group, "map",
+    "Show every map, or those MAP names (a name may match several). Maps are opened "
+    "read-only. With -f, the paths where each is pinned.")
 common.add_help_command(map_group, USAGE)
-
-
-def _opened(words):
-    """ObjectFds of the maps the first two words name (read-only), and the rest."""
-    from bpfinspect.kernel import query
-
-    return query.select("map", selectors.parse("map", words[:2])), words[2:]
-
-
-def _one(fds):
-    from bpfinspect.kernel import query
-
-    if len(fds) > 1:
-        query.close_all(fds)
-        raise BpfError("several maps match this handle")
-    return fds[0]
-
-
-def _layout(obj):
-    from bpfinspect.kernel import maps, query
-
-    info = query.map_info(obj.fd)
-    deco = query.Decorations("map", owners=False, metadata=False)
-    return info, maps.layout(obj.fd, info, query.describe_map(obj.fd, deco, info))
 
 
 @map_group.command("dump", context_settings=common.COMMAND_SETTINGS,
@@ -84,29 +49,14 @@ def _layout(obj):
                         "bytes, or the values formatted by the map's BTF. Read in batches.")
 @click.argument("words", metavar="MAP", **common.WORDS)
 def dump(words):
-    from bpfinspect.kernel import maps, query
-    from bpfinspect.model import MapDump
+    from bpfinspect import api
 
     words = list(words)
     if len(words) != 2:
         raise common.ShowUsage(USAGE)
     r = common.run()
-    fds, _ = _opened(words)
-    try:
-        dumps = []
-        for obj in fds:
-            info, lay = _layout(obj)
-            maps.check_dumpable(info, _map_label(lay.map))
-            reader = maps.MapReader(obj.fd, info)
-            dumps.append(MapDump(layout=lay, chunks=maps.chunks(reader, lay)))
-        r.formatter.map_dump(dumps, as_btf=all(d.layout.map.btf_id for d in dumps))
-    finally:
-        query.close_all(fds)
-
-
-def _map_label(m):
-    kind = m.type_name or "type %u" % m.type
-    return "%s (id %u, %s)" % ("'%s'" % m.name if m.name else "<anon>", m.id, kind)
+    with api.objects.opened("map", selectors.parse("map", words)) as fds:
+        r.output.map_dump([api.objects.map_dump(obj) for obj in fds])
 
 
 def parse_bytes(words, what, size):
@@ -165,39 +115,35 @@ def parse_key(words, key_size):
 
 
 def _one_map(words):
-    """(ObjectFd, bpf_map_info, MapLayout, the words after MAP) of the one map `words`
-    name; the caller closes the fd."""
+    """(the ObjectFds the first two words name, the words after MAP): one map, read-only;
+    the caller closes the fds."""
+    from bpfinspect import api
+
     words = list(words)
     if len(words) < 2:
         raise common.ShowUsage(USAGE)
-    fds, rest = _opened(words)
-    obj = _one(fds)
-    try:
-        info, lay = _layout(obj)
-    except BaseException:
-        obj.close()
-        raise
-    return obj, info, lay, rest
+    obj = api.objects.opened_one("map", selectors.parse("map", words[:2]),
+                                 "several maps match this handle")
+    return obj, words[2:]
 
 
 def _lookup(words):
-    from bpfinspect.kernel import maps
+    from bpfinspect import api
 
     r = common.run()
-    obj, info, lay, rest = _one_map(words)
+    obj, rest = _one_map(words)
     with obj:
+        info, lay = api.objects.map_layout(obj)
         key = parse_key(rest, info.key_size)
-        value = maps.MapReader(obj.fd, info).lookup(key)
+        value = api.objects.map_reader(obj, info).lookup(key)
         if isinstance(value, int):
-            if value == 2:  # ENOENT
-                r.formatter.map_not_found(lay, key)
-                raise common.ExitStatus(254)
-            from bpfinspect.kernel.errors import describe
-
+            if value == errno.ENOENT:
+                r.output.map_not_found(lay, key)
+                raise common.ExitStatus(EXIT_NOT_FOUND)
             # bpftool exits with libbpf's -errno
-            raise BpfError("lookup failed: %s" % describe(value), value,
-                           exit_status=(256 - value) & 0xFF)
-        r.formatter.map_entry(lay, key, value)
+            raise BpfError("lookup failed: %s" % strerror(value), value,
+                           exit_status=status_of_errno(value))
+        r.output.map_entry(lay, key, value)
 
 
 @map_group.command("lookup", context_settings=common.COMMAND_SETTINGS,
@@ -211,17 +157,19 @@ def lookup(words):
                    help="The key after key DATA, or the first key.")
 @click.argument("words", metavar="MAP [key DATA]", **common.WORDS)
 def getnext(words):
-    from bpfinspect.kernel import maps
+    from bpfinspect import api
 
     r = common.run()
-    obj, info, lay, rest = _one_map(words)
+    obj, rest = _one_map(words)
     with obj:
+        info, lay = api.objects.map_layout(obj)
         key = parse_key(rest, info.key_size) if rest else None
-        next_key = maps.MapReader(obj.fd, info).next_key(key)
+        next_key = api.objects.map_reader(obj, info).next_key(key)
         if next_key is None:
             # bpftool exits with libbpf's -ENOENT here
-            raise BpfError("can't get next key: No such file or directory", 2, exit_status=254)
-        r.formatter.map_next_key(lay, key, next_key)
+            raise BpfError("can't get next key: %s" % strerror(errno.ENOENT), errno.ENOENT,
+                           exit_status=EXIT_NOT_FOUND)
+        r.output.map_next_key(lay, key, next_key)
 
 
 @map_group.command("peek", context_settings=common.COMMAND_SETTINGS,

@@ -1,7 +1,5 @@
 """bpftool's global options, accepted anywhere on the line (getopt_long with permutation)."""
 
-from bpfinspect.kernel.errors import UsageError
-
 # long name: (short letter, takes an argument)
 LONG_OPTIONS = {
     "json": ("j", False),
@@ -121,8 +119,3 @@ def split_argv(argv):
         else:
             words.append(arg)
     return opts, words
-
-
-def check(opts):
-    if opts.error:
-        raise UsageError(opts.error)

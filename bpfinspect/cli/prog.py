@@ -6,7 +6,7 @@ import click
 
 from bpfinspect.cli import common, selectors
 from bpfinspect.cli.group import BpftoolGroup
-from bpfinspect.kernel.errors import BpfError, UsageError
+from bpfinspect.errors import BpfError, UsageError
 
 USAGE = (
     "Usage: bpfinspect prog { show | list } [PROG]\n",
@@ -20,18 +20,6 @@ USAGE = (
 )
 
 
-def _decorations(options):
-    from bpfinspect.kernel.query import Decorations
-
-    return Decorations("prog", pinned=options.bpffs)
-
-
-def _describe(fd, deco):
-    from bpfinspect.kernel.query import describe_prog
-
-    return describe_prog(fd, deco)
-
-
 @click.group(cls=BpftoolGroup, usage_lines=USAGE,
              help="Loaded BPF programs: their type, tag, sizes, maps, BTF, pins and owners.")
 @click.pass_context
@@ -40,10 +28,9 @@ def prog(ctx):
 
 
 common.add_show_commands(
-    prog, "prog", "prog",
-    ("Show every loaded program, or those PROG names (a tag or name may match "
-              "several). With -f, the paths where each is pinned."),
-    _describe, _decorations)
+    prog, "prog",
+    "Show every loaded program, or those PROG names (a tag or name may match several). "
+    "With -f, the paths where each is pinned.")
 common.add_help_command(prog, USAGE)
 
 
@@ -97,71 +84,54 @@ def dump(words):
         raise UsageError("expected 'xlated' or 'jited', got: %s" % words[0])
     if len(words) < 3:
         raise common.ShowUsage(USAGE)
-    from bpfinspect.kernel import query
+    from bpfinspect import api
 
     r = common.run()
-    fds = query.select("prog", selectors.parse("prog", words[1:3]))
-    try:
+    with api.objects.opened("prog", selectors.parse("prog", words[1:3])) as fds:
         request = DumpRequest(mode, len(fds), words[3:])
-        if mode == "xlated":
-            _dump_xlated(r, fds, request)
+        if mode == "xlated" and r.options.json and request.visual:
+            raise UsageError("'visual' is not compatible with JSON output")
+        if r.options.output is not None and not request.visual:
+            raise UsageError("-o/--output is for 'visual' graphs only")
+        if request.file is not None:
+            _write_image(r, api.objects.program_image(fds[0], jited=mode == "jited"),
+                         request.file)
+            return
+        found = api.objects.lookups("prog", pids=False, metadata=False)
+        programs = [(obj, api.objects.record("prog", obj, found)) for obj in fds]
+        if mode == "jited":
+            listings = [api.objects.jited_of(obj, p) for obj, p in programs]
         else:
-            _dump_jited(r, fds, request)
-    finally:
-        query.close_all(fds)
+            listings = [api.objects.xlated_of(obj, p) for obj, p in programs]
+    if mode == "jited":
+        r.output.jited(listings, request.opcodes, request.linum)
+    elif request.visual:
+        _visual(r, [api.objects.control_flow(x) for x in listings], request)
+    else:
+        r.output.xlated(listings, request.opcodes, request.linum)
 
 
-def _dump_xlated(r, fds, request):
-    from bpfinspect.kernel import code, query
-
-    if r.options.json and request.visual:
-        raise UsageError("'visual' is not compatible with JSON output")
-    if r.options.output is not None and not request.visual:
-        raise UsageError("-o/--output is for 'visual' graphs only")
-    if request.file is not None:
-        _write_image(r, fds[0], request.file)
-        return
-    deco = query.Decorations("prog", owners=False, metadata=False)
-    listings = [code.xlated(obj.fd, query.describe_prog(obj.fd, deco)) for obj in fds]
-    if not request.visual:
-        r.formatter.xlated(listings, request.opcodes, request.linum)
-        return
-    from bpfinspect.output import make_formatter
+def _visual(r, graphs, request):
+    """DOT on stdout, or rendered into -o FILE (through Graphviz for .png, .svg, .pdf)."""
+    from bpfinspect.views import make_output
 
     if r.options.output is None:
-        make_formatter("dot", sys.stdout).xlated(listings, request.opcodes, request.linum)
+        make_output("dot", sys.stdout).cfg(graphs, request.opcodes, request.linum)
         return
     import io
 
-    from bpfinspect.output import graphviz
+    from bpfinspect.views import graphviz
 
     fmt = graphviz.check_path(r.options.output)
     buf = io.StringIO()
-    make_formatter("dot", buf).xlated(listings, request.opcodes, request.linum)
+    make_output("dot", buf).cfg(graphs, request.opcodes, request.linum)
     graphviz.write(buf.getvalue(), r.options.output, fmt)
 
 
-def _dump_jited(r, fds, request):
-    from bpfinspect.kernel import code, query
-
-    if r.options.output is not None:
-        raise UsageError("-o/--output is for 'visual' graphs only")
-    if request.file is not None:
-        _write_image(r, fds[0], request.file, jited=True)
-        return
-    deco = query.Decorations("prog", owners=False, metadata=False)
-    listings = [code.jited(obj.fd, query.describe_prog(obj.fd, deco)) for obj in fds]
-    r.formatter.jited(listings, request.opcodes, request.linum)
-
-
-def _write_image(r, obj, path, jited=False):
+def _write_image(r, image, path):
+    """`file FILE`: the raw image, as bpftool writes it (mode 0600)."""
     import os
 
-    from bpfinspect.kernel import code
-
-    image = code.jited_code(obj.fd).jited if jited else code.program_code(obj.fd).xlated
-    if not image:
-        raise BpfError("error retrieving insn dump: kernel.kptr_restrict set?")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     except OSError as exc:
@@ -175,4 +145,4 @@ def _write_image(r, obj, path, jited=False):
     if n != len(image):
         raise BpfError("error writing output file: short write")
     if r.options.json:
-        r.formatter.null()
+        r.output.null()

@@ -2,10 +2,9 @@
 
 import re
 
-from bpfinspect.kernel.errors import UsageError
-
-MAX_PROG_FULL_NAME = 128
-BPF_OBJ_NAME_LEN = 16
+from bpfinspect.constants import BPF_OBJ_NAME_LEN, MAX_PROG_FULL_NAME
+from bpfinspect.errors import UsageError
+from bpfinspect.model import Selector
 
 # keywords per object kind, in the order bpftool tries them as prefixes
 KEYWORDS = {
@@ -14,21 +13,6 @@ KEYWORDS = {
     "btf": ("id",),
     "link": ("id", "pinned"),
 }
-
-
-class Selector:
-    __slots__ = ("by", "value")
-
-    def __init__(self, by, value):
-        self.by = by  # 'id', 'tag', 'name' or 'pinned'
-        self.value = value  # int id, 8-byte tag, name or path
-
-    def describe(self):
-        if self.by == "tag":
-            return "tag " + self.value.hex()
-        if self.by == "id":
-            return "id %u" % self.value
-        return "%s '%s'" % (self.by, self.value)
 
 
 def is_prefix(word, full):

@@ -11,7 +11,7 @@ FEATURES = {"libbfd": False, "llvm": False, "crypto": False, "skeletons": False,
 
 def _features():
     """bpftool's feature names; llvm when a libLLVM is installed (found, not loaded)."""
-    from bpfinspect.jit.libpath import installed
+    from bpfinspect.jit.llvm_search import installed
 
     features = dict(FEATURES)
     features["llvm"] = installed()
@@ -19,16 +19,16 @@ def _features():
 
 
 def _libbpf_version():
-    from bpfinspect.kernel.libpath import version_without_loading
+    from bpfinspect.kernel.libbpf_search import version_without_loading
 
     found = version_without_loading()
     if found is None:
-        from bpfinspect.kernel.errors import LibbpfMissing
+        from bpfinspect.errors import LibraryMissing
         from bpfinspect.kernel.libbpf import lib
 
         try:
             found = lib().version()
-        except LibbpfMissing:
+        except LibraryMissing:
             return None
     return "%u.%u" % found
 
@@ -37,14 +37,5 @@ def _libbpf_version():
                help="Print bpfinspect's version, libbpf's, and the features present.")
 @click.argument("words", **common.WORDS)
 def version(words):
-    libbpf = _libbpf_version()
-    r = common.run()
-    if r.options.json:
-        r.formatter.stream.value({"version": __version__, "libbpf_version": libbpf,
-                                  "features": _features()})
-        return
-    out = ["bpfinspect v%s\n" % __version__,
-           "using libbpf %s\n" % ("v" + libbpf if libbpf else "(not found)"),
-           "features:"]
-    out.append(",".join(" " + name for name, on in _features().items() if on))
-    click.echo("".join(out))
+    common.run().output.version({"version": __version__, "libbpf_version": _libbpf_version(),
+                                 "features": _features()})

@@ -3,13 +3,12 @@ one."""
 
 import os
 
-from bpfinspect.kernel.errors import BpfError
+from bpfinspect.errors import LibraryMissing
+from bpfinspect.jit.capstone_backend import CapstoneDisassembler
+from bpfinspect.jit.llvm import LlvmDisassembler
 
 
 def disassembler(machine=None):
-    from bpfinspect.jit.capstone_backend import CapstoneDisassembler
-    from bpfinspect.jit.llvm import LlvmDisassembler, Unavailable
-
     forced = os.environ.get("BPFINSPECT_DISASM")
     order = {"llvm": [LlvmDisassembler], "capstone": [CapstoneDisassembler]}.get(
         forced, [LlvmDisassembler, CapstoneDisassembler])
@@ -17,11 +16,11 @@ def disassembler(machine=None):
     for kind in order:
         try:
             return kind(machine)
-        except Unavailable as exc:
+        except LibraryMissing as exc:
             reasons.append("%s: %s" % (kind.name, exc))
-    raise BpfError("no disassembler for JIT code (%s); install libLLVM (Debian: apt-get "
-                   "install libllvm15) or the capstone package (pip install capstone)"
-                   % "; ".join(reasons))
+    raise LibraryMissing("no disassembler for JIT code (%s); install libLLVM (Debian: "
+                         "apt-get install libllvm15) or the capstone package (pip install "
+                         "capstone)" % "; ".join(reasons))
 
 
 def disassemble(dis, image, address):

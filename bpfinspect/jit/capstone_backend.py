@@ -3,6 +3,8 @@ libLLVM is installed. Its text is laid out as LLVM's: tab, mnemonic, tab, operan
 
 import os
 
+from bpfinspect.errors import LibraryMissing
+
 
 class CapstoneDisassembler:
     name = "capstone"
@@ -11,9 +13,7 @@ class CapstoneDisassembler:
         try:
             import capstone
         except ImportError:
-            from bpfinspect.jit.llvm import Unavailable
-
-            raise Unavailable("the capstone package is not installed") from None
+            raise LibraryMissing("the capstone package is not installed") from None
         machine = machine or os.uname().machine
         if machine == "x86_64":
             self.cs = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
@@ -21,9 +21,7 @@ class CapstoneDisassembler:
         elif machine in ("aarch64", "arm64"):
             self.cs = capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)
         else:
-            from bpfinspect.jit.llvm import Unavailable
-
-            raise Unavailable("capstone: no support for %s here" % machine)
+            raise LibraryMissing("capstone: no support for %s here" % machine)
 
     def instruction(self, image, pc, address):
         for insn in self.cs.disasm(image[pc:pc + 16], address + pc, 1):

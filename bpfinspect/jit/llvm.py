@@ -9,7 +9,8 @@ import ctypes
 import os
 from ctypes import POINTER, c_char_p, c_int, c_size_t, c_uint64, c_void_p
 
-from bpfinspect.jit.libpath import candidates
+from bpfinspect.errors import LibraryMissing
+from bpfinspect.jit.llvm_search import candidates
 
 _LOOKUP = ctypes.CFUNCTYPE(c_char_p, c_void_p, c_uint64, POINTER(c_uint64), c_uint64,
                            POINTER(c_char_p))
@@ -31,10 +32,6 @@ TARGETS = {"x86_64": "X86", "aarch64": "AArch64", "arm64": "AArch64", "riscv64":
            "s390x": "SystemZ", "ppc64le": "PowerPC", "loongarch64": "LoongArch"}
 
 
-class Unavailable(Exception):
-    """No usable libLLVM."""
-
-
 def _no_symbols(info, value, ref_type, pc, name):
     """bpftool's symbol_lookup_callback: branch targets print as plain addresses."""
     ref_type[0] = 0
@@ -48,7 +45,7 @@ class LlvmDisassembler:
         machine = machine or os.uname().machine
         target = TARGETS.get(machine)
         if target is None:
-            raise Unavailable("no LLVM target for %s" % machine)
+            raise LibraryMissing("no LLVM target for %s" % machine)
         self.lib = self._load(target)
         lib = self.lib
         raw = lib.LLVMGetDefaultTargetTriple()
@@ -61,7 +58,7 @@ class LlvmDisassembler:
         else:
             self.ctx = lib.LLVMCreateDisasm(triple, None, 0, None, self._callback)
         if not self.ctx:
-            raise Unavailable("LLVM has no disassembler for %s" % triple.decode())
+            raise LibraryMissing("LLVM has no disassembler for %s" % triple.decode())
         self._buf = ctypes.create_string_buffer(256)
 
     @staticmethod
@@ -82,7 +79,7 @@ class LlvmDisassembler:
             for init in inits:
                 init()
             return lib
-        raise Unavailable("libLLVM not found (%s)" % (tried[-1] if tried else "no candidates"))
+        raise LibraryMissing("libLLVM not found (%s)" % (tried[-1] if tried else "no candidates"))
 
     def instruction(self, image, pc, address):
         """(length, text) of the instruction at `pc`; length 0 when it does not decode.

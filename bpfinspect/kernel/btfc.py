@@ -2,16 +2,16 @@
 
 libbpf prints each C fragment through a vprintf-style callback. Its signature is that of
 libc's vfprintf(FILE *, const char *, va_list), so vfprintf itself is the callback and a
-FILE on our stdout its context: the whole header is written by C, with no call back into
+FILE on the output its context: the whole header is written by C, with no call back into
 Python per fragment.
 """
 
 import ctypes
 import os
-import sys
 from ctypes import c_bool, c_char_p, c_int, c_size_t, c_void_p
 
-from bpfinspect.kernel.errors import BpfError, from_errno
+from bpfinspect.constants import btf_info_kind
+from bpfinspect.errors import BpfError, from_errno
 from bpfinspect.kernel.libbpf import lib
 
 
@@ -49,9 +49,9 @@ class CDump:
         self.file = None
         self.dump = None
 
-    def open(self):
-        sys.stdout.flush()
-        fd = os.dup(sys.stdout.fileno())
+    def open(self, fd):
+        """Start a btf_dump that writes to file descriptor `fd` (kept open: a dup is used)."""
+        fd = os.dup(fd)
         self.file = self.libc.fdopen(fd, b"w")
         if not self.file:
             os.close(fd)
@@ -65,14 +65,14 @@ class CDump:
     def count(self):
         return self.lb.btf__type_cnt(self.btf)
 
-    def describe(self, type_id):
+    def type_parts(self, type_id):
         """(kind, name, referenced type) of a type, read through libbpf."""
         t = self.lb.btf__type_by_id(self.btf, type_id)
         if not t:
             raise BpfError("no BTF type %d" % type_id)
         t = t.contents
         name = self.lb.btf__name_by_offset(self.btf, t.name_off) or b""
-        return (t.info >> 24) & 0x1F, name.decode("utf-8", "surrogateescape"), t.size_or_type
+        return btf_info_kind(t.info), name.decode("utf-8", "surrogateescape"), t.size_or_type
 
     def write(self, text):
         self.libc.fputs(text.encode("utf-8", "surrogateescape"), self.file)

@@ -5,9 +5,17 @@ import ctypes
 import struct
 from ctypes import c_uint8, c_uint32, c_uint64
 
+from bpfinspect.btf.parser import Btf
+from bpfinspect.btf.signature import type_only
+from bpfinspect.constants import KPTR_RESTRICT
+from bpfinspect.errors import BpfError, BtfError, from_errno
+from bpfinspect.isa import printer
+from bpfinspect.isa.image import Image
+from bpfinspect.kernel import symbols as ksym
 from bpfinspect.kernel import uapi
-from bpfinspect.kernel.errors import from_errno
-from bpfinspect.kernel.query import get_info, open_by_id
+from bpfinspect.kernel.info import btf_data
+from bpfinspect.kernel.objects import get_info
+from bpfinspect.model import JitFunc, Jited, SourceLine, Xlated
 
 
 class RawCode:
@@ -92,32 +100,12 @@ def program_code(fd, jited=False):
     )
 
 
-def btf_data(btf_id):
-    """The raw BTF blob of the BTF object `btf_id`."""
-    with open_by_id("btf", btf_id, "can't get BTF object by id (%u)" % btf_id) as obj:
-        info = uapi.bpf_btf_info()
-        ret = get_info(obj.fd, info)
-        if ret != 0:
-            raise from_errno(-ret, "can't get BTF object info")
-        size = info.btf_size
-        buf = (c_uint8 * size)()
-        info = uapi.bpf_btf_info()
-        info.btf = ctypes.addressof(buf)
-        info.btf_size = size
-        ret = get_info(obj.fd, info)
-        if ret != 0:
-            raise from_errno(-ret, "can't get BTF object info")
-        return bytes(buf)[:info.btf_size]
-
-
 # helper ids live in [0, __BPF_FUNC_MAX_ID); rewritten calls hold kernel address offsets
 _HELPER_ID_LIMIT = 4096
 
 
 def _symbols(insns, jited_ksyms):
     """Symbols for `insns` (each distinct instruction once)."""
-    from bpfinspect.isa import printer
-    from bpfinspect.kernel import symbols as ksym
 
     calls = [i for i in insns if i.is_call]
     helpers = None
@@ -135,8 +123,6 @@ def _symbols(insns, jited_ksyms):
 
 
 def _source_lines(btf, records):
-    from bpfinspect.btf import BtfError
-    from bpfinspect.model import SourceLine
 
     def string(off):
         try:
@@ -151,11 +137,6 @@ def _source_lines(btf, records):
 
 def xlated(fd, program):
     """model.Xlated of the program `fd`, whose show-model is `program`."""
-    from bpfinspect.btf import Btf
-    from bpfinspect.btf.signature import type_only
-    from bpfinspect.isa.image import Image
-    from bpfinspect.kernel.errors import BpfError
-    from bpfinspect.model import Xlated
 
     raw = program_code(fd)
     if not raw.xlated:
@@ -172,7 +153,7 @@ def xlated(fd, program):
 
 def _kptr_restrict():
     try:
-        with open("/proc/sys/kernel/kptr_restrict") as f:
+        with open(KPTR_RESTRICT) as f:
             return f.read().strip()
     except OSError:
         return "?"
@@ -199,7 +180,6 @@ def _jited_lines(raw, btf, ksyms):
 
 def jited_code(fd):
     """RawCode with the JIT image; BpfError saying why when the kernel gives none."""
-    from bpfinspect.kernel.errors import BpfError
 
     raw = program_code(fd, jited=True)
     if not raw.info.jited_prog_len:
@@ -215,16 +195,13 @@ def jited_code(fd):
 
 def jited(fd, program):
     """model.Jited of the program `fd`, whose show-model is `program`."""
-    from bpfinspect.btf import Btf
-    from bpfinspect.btf.signature import type_only
-    from bpfinspect.kernel import symbols as ksym
-    from bpfinspect.model import JitFunc, Jited
 
     raw = jited_code(fd)
     btf = Btf(btf_data(raw.info.btf_id)) if raw.info.btf_id else None
     ksyms, lens = raw.jited_ksyms, raw.jited_func_lens
     if not lens:
-        return Jited(program=program, funcs=(), split=False, image=raw.jited)
+        whole = JitFunc(name=None, proto="", address=0, image=raw.jited, lines=())
+        return Jited(program=program, funcs=(whole,), split=False, image=raw.jited)
     names = ksym.resolve((), ksyms)[1] if ksyms else {}
     lines = _jited_lines(raw, btf, ksyms) if ksyms else [[] for _ in lens]
     funcs, pos = [], 0

@@ -10,8 +10,8 @@ import os
 from ctypes import POINTER, c_char_p, c_int, c_long, c_uint32, c_void_p
 
 from bpfinspect.kernel import uapi
-from bpfinspect.kernel.errors import LibbpfMissing
-from bpfinspect.kernel.libpath import SONAME, candidates
+from bpfinspect.errors import LibraryMissing
+from bpfinspect.kernel.libbpf_search import SONAME, candidates
 
 _u32p = POINTER(c_uint32)
 
@@ -103,7 +103,7 @@ def _load():
             continue
         return loaded
     where = os.environ.get("BPFINSPECT_LIBBPF") or SONAME
-    raise LibbpfMissing(
+    raise LibraryMissing(
         "can't load %s (%s); install libbpf 1.x (Debian/Ubuntu: apt-get install libbpf1)"
         % (where, tried[0] if tried else "not found"))
 

@@ -1,6 +1,6 @@
 """Reading what is in a map: lookups, next keys, and whole maps in batches.
 
-The fd must have been opened read-only (query.open_by_id does); nothing here writes. A map is
+The fd must have been opened read-only (objects.open_by_id does); nothing here writes. A map is
 read with BPF_MAP_LOOKUP_BATCH where its type supports it (thousands of entries per system
 call), otherwise key by key with get_next_key + lookup, as bpftool does.
 """
@@ -9,32 +9,28 @@ import ctypes
 import errno
 from ctypes import byref, c_uint32
 
-from bpfinspect.kernel.errors import BpfError, from_errno
+from bpfinspect import constants as C
+from bpfinspect.btf.parser import Btf
+from bpfinspect.errors import BpfError, from_errno
+from bpfinspect.kernel.info import btf_data
 from bpfinspect.kernel.libbpf import lib
-
-PERF_EVENT_ARRAY, PERCPU_HASH, PERCPU_ARRAY = 4, 5, 6
-PROG_ARRAY, LRU_PERCPU_HASH, ARRAY_OF_MAPS, HASH_OF_MAPS = 3, 10, 12, 13
-PERCPU_CGROUP_STORAGE, QUEUE, STACK, RINGBUF = 21, 22, 23, 27
-BLOOM_FILTER, USER_RINGBUF, ARENA = 30, 31, 33
-
-PER_CPU = frozenset((PERCPU_HASH, PERCPU_ARRAY, LRU_PERCPU_HASH, PERCPU_CGROUP_STORAGE))
-MAP_OF_MAPS = frozenset((ARRAY_OF_MAPS, HASH_OF_MAPS))
+from bpfinspect.model import MapLayout
 
 # Map types whose entries cannot be listed key by key, and why (bpftool hangs on some and
 # prints nothing useful for others).
 UNDUMPABLE = {
-    PERF_EVENT_ARRAY: "its values are perf event file descriptors, not data; its events "
+    C.BPF_MAP_TYPE_PERF_EVENT_ARRAY: "its values are perf event file descriptors, not data; its events "
                       "are read from perf buffers",
-    QUEUE: "a queue has no keys; 'map peek' shows its head",
-    STACK: "a stack has no keys; 'map peek' shows its top",
-    RINGBUF: "a ring buffer holds a stream of records for its consumer, not keys and values",
-    USER_RINGBUF: "a ring buffer holds a stream of records for its consumer, not keys and "
+    C.BPF_MAP_TYPE_QUEUE: "a queue has no keys; 'map peek' shows its head",
+    C.BPF_MAP_TYPE_STACK: "a stack has no keys; 'map peek' shows its top",
+    C.BPF_MAP_TYPE_RINGBUF: "a ring buffer holds a stream of records for its consumer, not keys and values",
+    C.BPF_MAP_TYPE_USER_RINGBUF: "a ring buffer holds a stream of records for its consumer, not keys and "
                   "values",
-    BLOOM_FILTER: "a bloom filter can only be asked whether it may hold a value",
-    ARENA: "an arena is memory for BPF programs, mapped by user space, not keys and values",
+    C.BPF_MAP_TYPE_BLOOM_FILTER: "a bloom filter can only be asked whether it may hold a value",
+    C.BPF_MAP_TYPE_ARENA: "an arena is memory for BPF programs, mapped by user space, not keys and values",
 }
 
-_NO_BATCH = (errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, 524)  # 524: the kernel's ENOTSUPP
+_NO_BATCH = (errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, C.ENOTSUPP)
 BATCH = 16384
 
 
@@ -54,7 +50,7 @@ class MapReader:
         self.type = info.type
         self.key_size = info.key_size
         self.value_size = info.value_size
-        self.per_cpu = info.type in PER_CPU
+        self.per_cpu = info.type in C.PER_CPU_MAP_TYPES
         self.ncpus = possible_cpus() if self.per_cpu else 1
         self.value_stride = (info.value_size + 7) & ~7 if self.per_cpu else info.value_size
         self.value_bytes = self.value_stride * self.ncpus
@@ -139,26 +135,19 @@ def check_dumpable(info, name):
 
 def layout(fd, info, map_model):
     """model.MapLayout of the map `fd`, with its BTF parsed when it has value types."""
-    from bpfinspect.model import MapLayout
-
-    if info.type in PER_CPU:
+    if info.type in C.PER_CPU_MAP_TYPES:
         kind, ncpus = "per_cpu", possible_cpus()
     else:
         kind, ncpus = "plain", 1
-        if info.type in MAP_OF_MAPS:
+        if info.type in C.MAP_OF_MAPS_TYPES:
             kind = "map_of_maps"
-        elif info.type == PROG_ARRAY:
+        elif info.type == C.BPF_MAP_TYPE_PROG_ARRAY:
             kind = "prog_array"
     btf, key_type, value_type = None, 0, 0
     if info.btf_vmlinux_value_type_id:
-        from bpfinspect.btf import Btf
-
-        btf = Btf.from_file("/sys/kernel/btf/vmlinux")
+        btf = Btf.from_file(C.VMLINUX_BTF)
         value_type = info.btf_vmlinux_value_type_id
     elif info.btf_value_type_id:
-        from bpfinspect.btf import Btf
-        from bpfinspect.kernel.code import btf_data
-
         btf = Btf(btf_data(info.btf_id))
         key_type, value_type = info.btf_key_type_id, info.btf_value_type_id
     stride = (info.value_size + 7) & ~7 if kind == "per_cpu" else info.value_size

@@ -9,10 +9,9 @@ import bisect
 import ctypes
 import os
 
+from bpfinspect.constants import BTF_KIND_ENUM, KALLSYMS
 from bpfinspect.kernel import uapi
 from bpfinspect.kernel.libbpf import lib
-
-KALLSYMS = "/proc/kallsyms"
 _U64 = (1 << 64) - 1
 _CHUNK = 1 << 18
 _BASE = b" __bpf_call_base\n"
@@ -153,7 +152,7 @@ def helper_names():
     if not btf or lb.libbpf_get_error(btf):
         return None
     try:
-        type_id = lb.btf__find_by_name_kind(btf, b"bpf_func_id", uapi.BTF_KIND_ENUM)
+        type_id = lb.btf__find_by_name_kind(btf, b"bpf_func_id", BTF_KIND_ENUM)
         if type_id <= 0:
             return None
         t = lb.btf__type_by_id(btf, type_id)

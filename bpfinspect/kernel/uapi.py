@@ -6,15 +6,7 @@ Older kernels fill less of each structure; the fields they do not know stay zero
 import ctypes
 from ctypes import c_char, c_int32, c_size_t, c_uint8, c_uint32, c_uint64
 
-BPF_OBJ_NAME_LEN = 16
-BPF_TAG_SIZE = 8
-
-BPF_F_RDONLY = 1 << 3
-
-BPF_MAP_TYPE_PROG_ARRAY = 3
-
-BTF_KIND_ENUM = 6
-BTF_KIND_FUNC = 12
+from bpfinspect.constants import BPF_OBJ_NAME_LEN, BPF_TAG_SIZE
 
 
 class bpf_prog_info(ctypes.Structure):

@@ -1,7 +1,7 @@
 """Fixed-layout records rendered for many entries at once.
 
 A map dump without BTF prints every entry in the same layout: only the hex digits change.
-Record.from_sample() takes the text a formatter produces for one entry whose bytes are
+EntryTemplate.from_sample() takes the text a formatter produces for one entry whose bytes are
 marker characters, and render() fills the digits of n packed entries column by column with
 C-level slice assignments: each entry costs no Python bytecode at all. The per-entry
 formatter stays the single source of the layout; this only repeats it fast.
@@ -18,7 +18,7 @@ def markers(count, first=0):
     return [chr(_MARK + 2 * i) + chr(_MARK + 2 * i + 1) for i in range(first, first + count)]
 
 
-class Record:
+class EntryTemplate:
     """One entry's text with its hex digit positions: (position, byte index, nibble)."""
 
     def __init__(self, text, digits):

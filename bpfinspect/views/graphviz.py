@@ -4,7 +4,7 @@ import os
 import shutil
 import subprocess
 
-from bpfinspect.kernel.errors import BpfError
+from bpfinspect.errors import BpfError
 
 RENDERED = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 SUFFIXES = (".dot", ".gv") + tuple(RENDERED)

@@ -6,7 +6,8 @@ import re
 
 from bpfinspect.isa import cfg
 from bpfinspect.isa.printer import CachedPrinter
-from bpfinspect.output.listing import LineIndex, ltrim
+from bpfinspect.views.listing import LineIndex, ltrim
+from bpfinspect.views.output import Output, error_text
 
 _INSN_SPECIAL = re.compile(r"([<>|&])")
 _LABEL_SPECIAL = re.compile(r'([\\"{}<>| ])')
@@ -89,13 +90,13 @@ def _block_label(func, block, notes, text, opcodes):
     return "".join(out)
 
 
-def render(x, opcodes=False, linum=False):
-    """DOT text of model.Xlated `x`, in chunks."""
+def render(graph, opcodes=False, linum=False):
+    """DOT text of model.Cfg `graph`, in chunks."""
+    x = graph.xlated
     text = CachedPrinter(x.symbols)
     notes = _Notes(x, linum)
-    funcs = cfg.build(x.image.insns(), [off for off, _ in x.protos])
     yield 'digraph "DOT graph for eBPF program" {\n'
-    for func in funcs:
+    for func in graph.funcs:
         out = ['subgraph "cluster_%d" {\n\tstyle="dashed";\n\tcolor="black";\n'
                '\tlabel="func_%d ()";\n' % (func.idx, func.idx)]
         for block in func.blocks:
@@ -117,18 +118,15 @@ def render(x, opcodes=False, linum=False):
     yield "}\n"
 
 
-class DotFormatter:
-    """The `visual` formatter: DOT on its stream (errors go where the text formatter's go)."""
+class DotOutput(Output):
+    """`visual`: DOT on its stream (errors go where the text output's go)."""
 
     name = "dot"
 
-    def __init__(self, out, pretty=False):
-        self.out = out
-
-    def xlated(self, listings, opcodes=False, linum=False):
-        for x in listings:
-            for chunk in render(x, opcodes, linum):
+    def cfg(self, graphs, opcodes=False, linum=False):
+        for graph in graphs:
+            for chunk in render(graph, opcodes, linum):
                 self.out.write(chunk)
 
-    def close(self):
-        self.out.flush()
+    def error(self, message):
+        error_text(self.out, message)

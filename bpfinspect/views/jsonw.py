@@ -7,6 +7,8 @@ line and objects in arrays open as `[{` and `},{`.
 
 import re
 
+from bpfinspect.model import Encoded
+
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r",
             "\f": "\\f", "\b": "\\b"}
 
@@ -33,10 +35,6 @@ def quote(text):
     if not _NEEDS_ESCAPE.search(text):
         return '"' + text + '"'
     return '"' + "".join(_escape_char(ch) if _needs_escape(ch) else ch for ch in text) + '"'
-
-
-class Encoded(str):
-    """JSON text already encoded (for its nesting level): encode() writes it as it is."""
 
 
 def encode(value, pretty=False, depth=0):

@@ -1,9 +1,44 @@
-"""`btf dump ... format raw`: every type as bpftool prints it (btf.c, dump_btf_type), as
-text lines or as JSON-ready dicts."""
+"""BTF objects: `btf show` (text and JSON side by side, bpftool's btf.c show_btf_plain and
+show_btf_json), the raw dump of `btf dump ... format raw` (dump_btf_type) as text lines or
+JSON-ready dicts, and the frame bpftool 7.8 puts around a C header (dump_btf_c)."""
 
 import struct
 
 from bpfinspect.btf import parser as P
+from bpfinspect.constants import btf_info_kind, btf_info_vlen
+from bpfinspect.errors import BtfError
+from bpfinspect.views.shared import pids_json, pids_text
+from bpfinspect.views.textsafe import safe
+
+
+def text(b):
+    out = ["%u: " % b.id]
+    if b.kernel:
+        out.append("name [%s]  " % safe(b.name))
+    elif b.name:
+        out.append("name %s  " % safe(b.name))
+    else:
+        out.append("name <anon>  ")
+    out.append("size %uB" % b.size)
+    if b.prog_ids:
+        out.append("  prog_ids " + ",".join(str(i) for i in b.prog_ids))
+    if b.map_ids:
+        out.append("  map_ids " + ",".join(str(i) for i in b.map_ids))
+    out.append(pids_text(b.pids))
+    out.append("\n")
+    return "".join(out)
+
+
+def json(b):
+    d = {"id": b.id, "size": b.size, "prog_ids": list(b.prog_ids), "map_ids": list(b.map_ids)}
+    pids_json(b, d)
+    d["kernel"] = b.kernel
+    if b.name:
+        d["name"] = b.name
+    return d
+
+
+# --- `btf dump ... format raw` ---------------------------------------------------------------
 
 KIND_NAMES = ("UNKNOWN",) + P.KIND_NAMES[1:]
 _INT_ENCODINGS = {0: "(none)", 1: "SIGNED", 2: "CHAR", 4: "BOOL"}
@@ -17,7 +52,7 @@ def _name(btf, off):
         return "(anon)"
     try:
         return btf.string(off)
-    except P.BtfError:
+    except BtfError:
         return "(invalid)"
 
 
@@ -26,7 +61,7 @@ def type_ids(btf, roots=()):
     return list(roots) if roots else range(btf.start_id, btf.count)
 
 
-def text_lines(btf, ids):
+def raw_text(btf, ids):
     """The raw dump as chunks of text (one pass over the records, no Type objects)."""
     out = []
     data = btf.types_data
@@ -44,18 +79,18 @@ def text_lines(btf, ids):
         if s is None:
             try:
                 s = btf.string(off)
-            except P.BtfError:
+            except BtfError:
                 return "(invalid)"
         return s
 
     for type_id in ids:
         if type_id < first_own:  # a root id in the base (split BTF)
-            out.extend(text_lines(btf.base, [type_id]))
+            out.extend(raw_text(btf.base, [type_id]))
             continue
         pos = offset_of(type_id)
         name_off, info, word = unpack(data, pos)
-        kind = (info >> 24) & 0x1F
-        vlen = info & 0xFFFF
+        kind = btf_info_kind(info)
+        vlen = btf_info_vlen(info)
         head = "[%u] %s '%s'" % (type_id, KIND_NAMES[kind], name(name_off))
         body = pos + 12
         if kind == P.INT:
@@ -122,7 +157,7 @@ def text_lines(btf, ids):
                     try:
                         vt = btf.type(v_type)
                         parts.append(" (%s '%s')" % (KIND_NAMES[vt.kind], _name(btf, vt.name_off)))
-                    except P.BtfError:
+                    except BtfError:
                         pass
             parts.append("\n")
             out.append("".join(parts))
@@ -145,7 +180,7 @@ _ENUM_SIGNED = struct.Struct("<Ii")
 _ENUM_UNSIGNED = struct.Struct("<II")
 
 
-def json_types(btf, ids):
+def raw_json(btf, ids):
     """The raw dump's {"types": [...]} entries, one dict per type."""
     for type_id in ids:
         t = btf.type(type_id)
@@ -188,3 +223,49 @@ def json_types(btf, ids):
         elif kind == P.DECL_TAG:
             d.update(type_id=t.type, component_idx=t.component_idx())
         yield d
+
+
+# --- `btf dump ... format c`: what frames libbpf's C (vmlinux.h) ------------------------------
+
+HEADER = """#ifndef __VMLINUX_H__
+#define __VMLINUX_H__
+
+#ifndef BPF_NO_PRESERVE_ACCESS_INDEX
+#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)
+#endif
+
+#ifndef __ksym
+#define __ksym __attribute__((section(".ksyms")))
+#endif
+
+#ifndef __weak
+#define __weak __attribute__((weak))
+#endif
+
+#ifndef __bpf_fastcall
+#if __has_attribute(bpf_fastcall)
+#define __bpf_fastcall __attribute__((bpf_fastcall))
+#else
+#define __bpf_fastcall
+#endif
+#endif
+
+"""
+
+FOOTER = """#ifndef BPF_NO_PRESERVE_ACCESS_INDEX
+#pragma clang attribute pop
+#endif
+
+#endif /* __VMLINUX_H__ */
+"""
+
+KFUNCS_BEGIN = "\n/* BPF kfuncs */\n#ifndef BPF_NO_KFUNC_PROTOTYPES\n"
+KFUNCS_END = "#endif\n\n"
+
+
+def kfunc_prefix(fastcall):
+    """What precedes a kfunc's declaration; " __weak __ksym;\\n" follows it."""
+    return "extern __bpf_fastcall " if fastcall else "extern "
+
+
+KFUNC_SUFFIX = " __weak __ksym;\n"

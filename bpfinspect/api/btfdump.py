@@ -1,0 +1,110 @@
+"""What `btf dump` dumps: a BTF blob from the kernel or a file, with its base for split BTF,
+loaded and checked; and the C header, written by libbpf in the newest bpftool's frame."""
+
+import tempfile
+
+from bpfinspect import model
+from bpfinspect.btf import sort as btf_sort
+from bpfinspect.btf.parser import Btf, check_references
+from bpfinspect.constants import SYSFS_BTF_DIR, VMLINUX_BTF
+from bpfinspect.errors import EXIT_INVALID, BpfError, BtfError, status_of_errno
+from bpfinspect.kernel.btfc import CDump
+from bpfinspect.kernel.info import btf_data, btf_is_module
+from bpfinspect.views import btf as btf_view
+
+
+class BtfSource(model.Record):
+    """A BTF blob to dump: `label` names it in errors ("id 5", a path); `trusted` when the
+    kernel loaded it (so checked it); `base_path` the base of split BTF; `roots` the type ids
+    asked for (none: every type)."""
+
+    __slots__ = ("data", "base_path", "roots", "label", "trusted")
+    _defaults = {"base_path": None, "roots": (), "label": "", "trusted": False}
+
+    def with_roots(self, roots):
+        return BtfSource(self.data, self.base_path, tuple(roots), self.label, self.trusted)
+
+
+def read_file(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise BpfError("failed to load BTF from %s: %s" % (path, exc.strerror),
+                       exit_status=status_of_errno(exc.errno)) from None
+
+
+def file_source(path, base_path=None):
+    """A BTF file; one under /sys/kernel/btf other than vmlinux is a module's, split over
+    vmlinux."""
+    if base_path is None and path.startswith(SYSFS_BTF_DIR) and path != VMLINUX_BTF:
+        base_path = VMLINUX_BTF
+    return BtfSource(read_file(path), base_path, label=path,
+                     trusted=path.startswith(SYSFS_BTF_DIR))
+
+
+def kernel_source(btf_id, roots=(), base_path=None):
+    """The BTF object `btf_id`; a module's is split over vmlinux."""
+    data = btf_data(btf_id)
+    if base_path is None and btf_is_module(btf_id):
+        base_path = VMLINUX_BTF
+    return BtfSource(data, base_path, tuple(roots), label="id %u" % btf_id, trusted=True)
+
+
+def load(source, for_c=False, sort=True):
+    """The source's BTF parsed (over its base), checked as far as the dump needs."""
+    try:
+        base = Btf.from_file(source.base_path) if source.base_path else None
+        btf = Btf(source.data, base)
+        if not for_c or sort or source.roots or not source.trusted:
+            btf.check()
+        if for_c and not source.trusted:
+            check_references(btf)
+    except BtfError as exc:
+        raise BpfError("failed to load BTF from %s: %s" % (source.label, exc.message),
+                       exit_status=EXIT_INVALID) from None
+    for root in source.roots:
+        if root >= btf.count:
+            raise BpfError("invalid root ID: %u" % root, exit_status=EXIT_INVALID)
+    return btf
+
+
+def write_c_header(source, btf, fd, sort=True):
+    """The C header of parsed `btf` (from `source`) onto file descriptor `fd`, written by
+    libbpf's btf_dump in bpftool 7.8's frame; with root ids, only those types and what they
+    need, and no kfuncs."""
+    base = None
+    try:
+        if source.base_path:
+            with open(source.base_path, "rb") as f:
+                base = CDump(f.read())
+        with CDump(source.data, base) as dump:
+            dump.open(fd)
+            dump.write(btf_view.HEADER)
+            if source.roots:
+                for root in source.roots:
+                    dump.dump_type(root)
+            else:
+                ids = btf_sort.order(btf) if sort else range(1, dump.count())
+                for type_id in ids:
+                    dump.dump_type(type_id)
+                dump.write(btf_view.KFUNCS_BEGIN)
+                for func_id, name, fastcall in btf_sort.kfuncs(
+                        btf, lambda i: dump.type_parts(i)[:2]):
+                    dump.write(btf_view.kfunc_prefix(fastcall))
+                    dump.emit_decl(dump.type_parts(func_id)[2], name)
+                    dump.write(btf_view.KFUNC_SUFFIX)
+                dump.write(btf_view.KFUNCS_END)
+            dump.write(btf_view.FOOTER)
+    finally:
+        if base is not None:
+            base.close()
+
+
+def c_header_text(source, sort=True):
+    """The C header as a string."""
+    btf = load(source, for_c=True, sort=sort)
+    with tempfile.TemporaryFile() as f:
+        write_c_header(source, btf, f.fileno(), sort)
+        f.seek(0)
+        return f.read().decode("utf-8", "surrogateescape")

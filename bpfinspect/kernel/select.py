@@ -1,0 +1,51 @@
+"""The objects a model.Selector names, as open file descriptors."""
+
+import errno
+
+from bpfinspect.errors import NoSuchObject
+from bpfinspect.kernel import uapi
+from bpfinspect.kernel.info import map_info, prog_full_name, prog_info
+from bpfinspect.kernel.objects import NOUNS, close_all, open_by_id, open_pinned, walk
+
+_BY_ID_MESSAGES = {
+    "prog": "get by id (%u)",
+    "map": "get map by id (%u)",
+    "btf": "can't get BTF object by id (%u)",
+    "link": "get by id (%u)",
+}
+
+
+def _matches(kind, obj, selector):
+    if kind == "prog":
+        info, _ids, _orphaned = prog_info(obj.fd)
+        if selector.by == "tag":
+            return bytes(info.tag) == selector.value
+        return prog_full_name(obj.fd, info) == selector.value
+    return uapi.cstr(map_info(obj.fd).name) == selector.value
+
+
+def select(kind, selector):
+    """ObjectFds of the objects `selector` names; the caller closes them. Tags and names may
+    match several objects; matching none is an error."""
+    if selector.by == "id":
+        return [open_by_id(kind, selector.value, _BY_ID_MESSAGES[kind] % selector.value)]
+    if selector.by == "pinned":
+        return [open_pinned(selector.value, kind)]
+    found = []
+    try:
+        for obj in walk(kind):
+            try:
+                keep = _matches(kind, obj, selector)
+            except BaseException:
+                obj.close()
+                raise
+            if keep:
+                found.append(obj)
+            else:
+                obj.close()
+    except BaseException:
+        close_all(found)
+        raise
+    if not found:
+        raise NoSuchObject("no %s with %s" % (NOUNS[kind], selector.text()), errno.ENOENT)
+    return found

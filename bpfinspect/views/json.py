@@ -1,0 +1,91 @@
+"""bpftool's JSON output (-j, -p), always valid JSON: routes each request to the object's
+view module."""
+
+from bpfinspect.views import btf, jited, mapentries, prog, xlated
+from bpfinspect.views import map as map_view
+from bpfinspect.views.jsonw import Encoded, JsonStream
+from bpfinspect.views.output import Output
+
+SHOW = {"prog": prog.json, "map": map_view.json, "btf": btf.json}
+
+
+def _chunks(items, size=16384):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class JsonOutput(Output):
+    name = "json"
+
+    def __init__(self, out, pretty=False):
+        super().__init__(out, pretty)
+        self.stream = JsonStream(out, pretty)
+
+    def objects(self, kind, items, listing=False):
+        """`listing`: every object of a kind, always an array; otherwise the objects a
+        selector matched, an array only when there are several."""
+        convert = SHOW[kind]
+        if not listing:
+            items = list(items)
+            if len(items) == 1:
+                self.stream.value(convert(items[0]))
+                return
+        self.stream.begin_array()
+        for item in items:
+            self.stream.value(convert(item))
+        self.stream.end_array()
+
+    def xlated(self, listings, opcodes=False, linum=False):
+        """An array of instructions; with several programs, an array of programs, each with
+        its instructions under "insns"."""
+        pretty = self.stream.pretty
+        self.stream.begin_array()
+        if len(listings) == 1:
+            for chunk in _chunks(xlated.json_encoded(listings[0], opcodes, linum, pretty, 1)):
+                self.stream.encoded(chunk)
+        else:
+            for x in listings:
+                d = prog.header_json(x.program)
+                d["insns"] = [Encoded(s) for s in xlated.json_encoded(x, opcodes, linum,
+                                                                       pretty, 3)]
+                self.stream.value(d)
+        self.stream.end_array()
+
+    def jited(self, listings, opcodes=False, linum=False):
+        if len(listings) == 1:
+            self.stream.value(jited.json_value(listings[0], opcodes, linum))
+            return
+        self.stream.begin_array()
+        for x in listings:
+            d = prog.header_json(x.program)
+            d["insns"] = jited.json_value(x, opcodes, linum)
+            self.stream.value(d)
+        self.stream.end_array()
+
+    def map_dump(self, dumps):
+        mapentries.write_json(self.stream, dumps)
+
+    def map_entry(self, lay, key, value):
+        self.stream.value(mapentries.entry_json(lay, key or b"", value))
+
+    def map_not_found(self, lay, key):
+        self.stream.value(None)
+
+    def map_next_key(self, lay, key, next_key):
+        self.stream.value(mapentries.next_key_json(key, next_key))
+
+    def btf_raw(self, btf_obj, roots=()):
+        """{"types": [...]}."""
+        self.stream.value({"types": list(btf.raw_json(btf_obj, btf.type_ids(btf_obj, roots)))})
+
+    def version(self, info):
+        self.stream.value(info)
+
+    def error(self, message):
+        self.stream.value({"error": message})
+
+    def null(self):
+        self.stream.value(None)
+
+    def close(self):
+        self.stream.close()

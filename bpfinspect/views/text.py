@@ -1,0 +1,63 @@
+"""bpftool's plain-text output: routes each request to the object's view module."""
+
+from bpfinspect.views import btf, jited, mapentries, prog, xlated
+from bpfinspect.views import map as map_view
+from bpfinspect.views.output import Output, error_text
+from bpfinspect.views.textsafe import safe_block
+
+SHOW = {"prog": prog.text, "map": map_view.text, "btf": btf.text}
+
+
+class TextOutput(Output):
+    name = "text"
+
+    def objects(self, kind, items, listing=False):
+        render = SHOW[kind]
+        for item in items:
+            self.out.write(render(item))
+
+    def xlated(self, listings, opcodes=False, linum=False):
+        """With several programs, each under its `prog show` line."""
+        self._programs(listings, lambda x: xlated.text_chunks(x, opcodes, linum))
+
+    def jited(self, listings, opcodes=False, linum=False):
+        self._programs(listings, lambda x: jited.text_chunks(x, opcodes, linum))
+
+    def _programs(self, listings, chunks):
+        several = len(listings) > 1
+        for k, x in enumerate(listings):
+            if several:
+                self.out.write(prog.header_text(x.program))
+            for chunk in chunks(x):
+                self.out.write(chunk)
+            if several and k != len(listings) - 1:
+                self.out.write("\n")
+
+    def map_dump(self, dumps):
+        if all(d.layout.map.btf_id for d in dumps):
+            mapentries.write_btf_text(self.out, dumps)
+        else:
+            mapentries.write_text(self.out, dumps)
+
+    def map_entry(self, lay, key, value):
+        self.out.write(mapentries.found_text(lay, key, value))
+
+    def map_not_found(self, lay, key):
+        self.out.write(mapentries.not_found_text(key))
+
+    def map_next_key(self, lay, key, next_key):
+        self.out.write(mapentries.next_key_text(key, next_key))
+
+    def btf_raw(self, btf_obj, roots=()):
+        for chunk in btf.raw_text(btf_obj, btf.type_ids(btf_obj, roots)):
+            self.out.write(safe_block(chunk))
+
+    def version(self, info):
+        features = ",".join(" " + name for name, on in info["features"].items() if on)
+        self.out.write("bpfinspect v%s\nusing libbpf %s\nfeatures:%s\n" % (
+            info["version"],
+            "v" + info["libbpf_version"] if info["libbpf_version"] else "(not found)",
+            features))
+
+    def error(self, message):
+        error_text(self.out, message)
