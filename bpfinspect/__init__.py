@@ -4,7 +4,7 @@ The Python API (bpfinspect.api) is importable from here: bpfinspect.programs(),
 bpfinspect.maps(), bpfinspect.btf_objects(), bpfinspect.program(...), bpfinspect.map(...),
 bpfinspect.btf(id). It is loaded on first use, so that the command line starts fast."""
 
-__version__ = "0.1.0"
+from bpfinspect.constants import VERSION as __version__  # noqa: F401
 
 _API = ("programs", "maps", "btf_objects", "program", "map", "btf", "Program", "Map",
         "BtfObject")

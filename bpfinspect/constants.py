@@ -1,5 +1,7 @@
 """Numbers and names fixed by the kernel's UAPI, bpftool and the file system, in one place."""
 
+VERSION = "0.1.0"  # bpfinspect's own
+
 # include/uapi/linux/bpf.h: enum bpf_map_type (the ones bpfinspect treats specially)
 BPF_MAP_TYPE_ARRAY = 2
 BPF_MAP_TYPE_PROG_ARRAY = 3

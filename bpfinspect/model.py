@@ -147,7 +147,7 @@ class MapLayout(Record):
     """How a map's entries are laid out and typed, for formatting them.
 
     value_stride: bytes per CPU value in a per-CPU map (value_size rounded up to 8);
-    btf: the map's parsed BTF (btf.parser.Btf) or None; key_type_id and value_type_id are 0
+    btf: the map's parsed BTF (btfparse.parser.Btf) or None; key_type_id and value_type_id are 0
     when BTF does not describe them; kind: "plain", "per_cpu", "map_of_maps" or
     "prog_array"."""
 

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bpfinspect.btf.parser import Btf
+from bpfinspect.btfparse.parser import Btf
 from bpfinspect.errors import BtfError
-from bpfinspect.btf.signature import type_only
+from bpfinspect.btfparse.signature import type_only
 
 
 class Builder:

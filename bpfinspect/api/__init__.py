@@ -15,7 +15,7 @@ AccessDenied (not root), LibraryMissing (no libbpf.so.1), UsageError, CorruptInp
 Reading changes nothing in the kernel: maps are opened read-only.
 """
 
-from bpfinspect.api.objects import BtfObject, Map, Program, iter_records, one
+from bpfinspect.api.listing import BtfObject, Map, Program, iter_records, one
 from bpfinspect.errors import UsageError
 from bpfinspect.model import Selector
 

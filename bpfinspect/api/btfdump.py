@@ -1,11 +1,11 @@
 """What `btf dump` dumps: a BTF blob from the kernel or a file, with its base for split BTF,
 loaded and checked; and the C header, written by libbpf in the newest bpftool's frame."""
 
-import tempfile
+import os
 
 from bpfinspect import model
-from bpfinspect.btf import sort as btf_sort
-from bpfinspect.btf.parser import Btf, check_references
+from bpfinspect.btfparse import sort as btf_sort
+from bpfinspect.btfparse.parser import Btf, check_references
 from bpfinspect.constants import SYSFS_BTF_DIR, VMLINUX_BTF
 from bpfinspect.errors import EXIT_INVALID, BpfError, BtfError, status_of_errno
 from bpfinspect.kernel.btfc import CDump
@@ -104,7 +104,8 @@ def write_c_header(source, btf, fd, sort=True):
 def c_header_text(source, sort=True):
     """The C header as a string."""
     btf = load(source, for_c=True, sort=sort)
-    with tempfile.TemporaryFile() as f:
-        write_c_header(source, btf, f.fileno(), sort)
+    fd = os.memfd_create("bpfinspect-c-header")
+    with open(fd, "rb") as f:
+        write_c_header(source, btf, fd, sort)
         f.seek(0)
         return f.read().decode("utf-8", "surrogateescape")

@@ -36,17 +36,16 @@ common.add_help_command(btf, USAGE)
 
 def _source(words, options):
     """(api.btfdump.BtfSource, the words left) from `BTF_SRC ...`."""
-    from bpfinspect import api
-    from bpfinspect.api import btfdump
+    from bpfinspect.api import btfdump, dumps, listing
 
     src, words = words[0], words[1:]
     base_path = options.base_btf
     if selectors.is_prefix(src, "map"):
         if len(words) < 2:
             raise common.ShowUsage(USAGE)
-        with api.objects.opened_one("map", selectors.parse("map", words[:2]),
+        with listing.opened_one("map", selectors.parse("map", words[:2]),
                                     "several maps match this handle") as obj:
-            info = api.objects.map_info_of(obj)
+            info = dumps.map_info_of(obj)
         words = words[2:]
         roots = [info.btf_key_type_id, info.btf_value_type_id]
         if words and selectors.is_prefix(words[0], "key"):
@@ -63,9 +62,9 @@ def _source(words, options):
     if selectors.is_prefix(src, "prog"):
         if len(words) < 2:
             raise common.ShowUsage(USAGE)
-        with api.objects.opened_one("prog", selectors.parse("prog", words[:2]),
+        with listing.opened_one("prog", selectors.parse("prog", words[:2]),
                                     "several programs match this handle") as obj:
-            btf_id = api.objects.prog_info_of(obj).btf_id
+            btf_id = dumps.prog_info_of(obj).btf_id
         if not btf_id:
             raise BpfError("get btf by id (0): No such file or directory")
         return btfdump.kernel_source(btf_id, (), base_path), words[2:]

@@ -23,15 +23,15 @@ def run():
 def show(kind, words):
     """`KIND show [SELECTOR]`: every object, or those the selector names; with -f, where
     programs and maps are pinned."""
-    from bpfinspect import api
+    from bpfinspect.api import listing
 
     selector = selectors.optional(kind, list(words))
     r = run()
     pinned = r.options.bpffs and kind != "btf"
     if selector is None:
-        r.output.objects(kind, api.objects.iter_records(kind, pinned=pinned), listing=True)
+        r.output.objects(kind, listing.iter_records(kind, pinned=pinned), listing=True)
     else:
-        r.output.objects(kind, api.objects.selected_records(kind, selector, pinned=pinned))
+        r.output.objects(kind, listing.selected_records(kind, selector, pinned=pinned))
 
 
 class ExitStatus(Exception):

@@ -49,14 +49,14 @@ common.add_help_command(map_group, USAGE)
                         "bytes, or the values formatted by the map's BTF. Read in batches.")
 @click.argument("words", metavar="MAP", **common.WORDS)
 def dump(words):
-    from bpfinspect import api
+    from bpfinspect.api import dumps, listing
 
     words = list(words)
     if len(words) != 2:
         raise common.ShowUsage(USAGE)
     r = common.run()
-    with api.objects.opened("map", selectors.parse("map", words)) as fds:
-        r.output.map_dump([api.objects.map_dump(obj) for obj in fds])
+    with listing.opened("map", selectors.parse("map", words)) as fds:
+        r.output.map_dump([dumps.map_dump(obj) for obj in fds])
 
 
 def parse_bytes(words, what, size):
@@ -117,25 +117,25 @@ def parse_key(words, key_size):
 def _one_map(words):
     """(the ObjectFds the first two words name, the words after MAP): one map, read-only;
     the caller closes the fds."""
-    from bpfinspect import api
+    from bpfinspect.api import listing
 
     words = list(words)
     if len(words) < 2:
         raise common.ShowUsage(USAGE)
-    obj = api.objects.opened_one("map", selectors.parse("map", words[:2]),
+    obj = listing.opened_one("map", selectors.parse("map", words[:2]),
                                  "several maps match this handle")
     return obj, words[2:]
 
 
 def _lookup(words):
-    from bpfinspect import api
+    from bpfinspect.api import dumps
 
     r = common.run()
     obj, rest = _one_map(words)
     with obj:
-        info, lay = api.objects.map_layout(obj)
+        info, lay = dumps.map_layout(obj)
         key = parse_key(rest, info.key_size)
-        value = api.objects.map_reader(obj, info).lookup(key)
+        value = dumps.map_reader(obj, info).lookup(key)
         if isinstance(value, int):
             if value == errno.ENOENT:
                 r.output.map_not_found(lay, key)
@@ -157,14 +157,14 @@ def lookup(words):
                    help="The key after key DATA, or the first key.")
 @click.argument("words", metavar="MAP [key DATA]", **common.WORDS)
 def getnext(words):
-    from bpfinspect import api
+    from bpfinspect.api import dumps
 
     r = common.run()
     obj, rest = _one_map(words)
     with obj:
-        info, lay = api.objects.map_layout(obj)
+        info, lay = dumps.map_layout(obj)
         key = parse_key(rest, info.key_size) if rest else None
-        next_key = api.objects.map_reader(obj, info).next_key(key)
+        next_key = dumps.map_reader(obj, info).next_key(key)
         if next_key is None:
             # bpftool exits with libbpf's -ENOENT here
             raise BpfError("can't get next key: %s" % strerror(errno.ENOENT), errno.ENOENT,

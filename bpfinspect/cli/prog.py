@@ -84,29 +84,29 @@ def dump(words):
         raise UsageError("expected 'xlated' or 'jited', got: %s" % words[0])
     if len(words) < 3:
         raise common.ShowUsage(USAGE)
-    from bpfinspect import api
+    from bpfinspect.api import dumps, listing
 
     r = common.run()
-    with api.objects.opened("prog", selectors.parse("prog", words[1:3])) as fds:
+    with listing.opened("prog", selectors.parse("prog", words[1:3])) as fds:
         request = DumpRequest(mode, len(fds), words[3:])
         if mode == "xlated" and r.options.json and request.visual:
             raise UsageError("'visual' is not compatible with JSON output")
         if r.options.output is not None and not request.visual:
             raise UsageError("-o/--output is for 'visual' graphs only")
         if request.file is not None:
-            _write_image(r, api.objects.program_image(fds[0], jited=mode == "jited"),
+            _write_image(r, dumps.program_image(fds[0], jited=mode == "jited"),
                          request.file)
             return
-        found = api.objects.lookups("prog", pids=False, metadata=False)
-        programs = [(obj, api.objects.record("prog", obj, found)) for obj in fds]
+        found = listing.lookups("prog", pids=False, metadata=False)
+        programs = [(obj, listing.record("prog", obj, found)) for obj in fds]
         if mode == "jited":
-            listings = [api.objects.jited_of(obj, p) for obj, p in programs]
+            listings = [dumps.jited_of(obj, p) for obj, p in programs]
         else:
-            listings = [api.objects.xlated_of(obj, p) for obj, p in programs]
+            listings = [dumps.xlated_of(obj, p) for obj, p in programs]
     if mode == "jited":
         r.output.jited(listings, request.opcodes, request.linum)
     elif request.visual:
-        _visual(r, [api.objects.control_flow(x) for x in listings], request)
+        _visual(r, [dumps.control_flow(x) for x in listings], request)
     else:
         r.output.xlated(listings, request.opcodes, request.linum)
 

@@ -11,7 +11,6 @@ KEYWORDS = {
     "prog": ("id", "tag", "name", "pinned"),
     "map": ("id", "name", "pinned"),
     "btf": ("id",),
-    "link": ("id", "pinned"),
 }
 
 

@@ -2,7 +2,7 @@
 
 import click
 
-from bpfinspect import __version__
+from bpfinspect.constants import VERSION
 from bpfinspect.cli import common
 
 FEATURES = {"libbfd": False, "llvm": False, "crypto": False, "skeletons": False,
@@ -37,5 +37,5 @@ def _libbpf_version():
                help="Print bpfinspect's version, libbpf's, and the features present.")
 @click.argument("words", **common.WORDS)
 def version(words):
-    common.run().output.version({"version": __version__, "libbpf_version": _libbpf_version(),
+    common.run().output.version({"version": VERSION, "libbpf_version": _libbpf_version(),
                                  "features": _features()})

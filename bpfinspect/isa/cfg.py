@@ -22,10 +22,6 @@ class Block:
         self.insns = []
         self.succs = []  # idx of successor blocks, in cfg.c's order
 
-    @property
-    def is_special(self):
-        return self.idx in (ENTRY, EXIT)
-
 
 class Function:
     """A subprogram: slots [start, end]; blocks in address order, then EXIT; `entry` first."""

@@ -49,10 +49,6 @@ class Insn:
         return ((self.next_imm & 0xFFFFFFFF) << 32) | (self.imm & 0xFFFFFFFF)
 
     @property
-    def is_ld_imm64(self):
-        return self.code == E.LD_IMM64
-
-    @property
     def is_call(self):
         return self.cls in (E.JMP, E.JMP32) and self.op == E.CALL
 
@@ -63,24 +59,6 @@ class Insn:
     @property
     def is_helper_call(self):
         return self.is_call and self.src == E.HELPER_CALL
-
-    @property
-    def is_kfunc_call(self):
-        return self.is_call and self.src == E.PSEUDO_KFUNC_CALL
-
-    @property
-    def is_pseudo_func(self):
-        """ld_imm64 of a subprogram's address (bpf_loop callbacks and the like)."""
-        return self.code == E.LD_IMM64 and self.src == E.PSEUDO_FUNC
-
-    @property
-    def is_map_load(self):
-        return self.code == E.LD_IMM64 and self.src in (
-            E.PSEUDO_MAP_FD, E.PSEUDO_MAP_VALUE, E.PSEUDO_MAP_IDX, E.PSEUDO_MAP_IDX_VALUE)
-
-    @property
-    def is_exit(self):
-        return self.code == E.CODE_EXIT
 
     @property
     def is_jump(self):

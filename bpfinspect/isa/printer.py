@@ -71,11 +71,6 @@ def unnamed_calls(insns, symbols):
     return [i for i in insns if i.is_call and symbols.helper_name(i) is None]
 
 
-def call_addresses(calls, symbols):
-    """The addresses whose kallsyms names `calls` need (call_base must be set)."""
-    return set(symbols.call_address(i) for i in calls)
-
-
 def _reg(cls):
     return "w" if cls in (E.ALU, E.JMP32) else "r"
 

@@ -5,8 +5,8 @@ import ctypes
 import struct
 from ctypes import c_uint8, c_uint32, c_uint64
 
-from bpfinspect.btf.parser import Btf
-from bpfinspect.btf.signature import type_only
+from bpfinspect.btfparse.parser import Btf
+from bpfinspect.btfparse.signature import type_only
 from bpfinspect.constants import KPTR_RESTRICT
 from bpfinspect.errors import BpfError, BtfError, from_errno
 from bpfinspect.isa import printer

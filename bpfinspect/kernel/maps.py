@@ -10,7 +10,7 @@ import errno
 from ctypes import byref, c_uint32
 
 from bpfinspect import constants as C
-from bpfinspect.btf.parser import Btf
+from bpfinspect.btfparse.parser import Btf
 from bpfinspect.errors import BpfError, from_errno
 from bpfinspect.kernel.info import btf_data
 from bpfinspect.kernel.libbpf import lib

@@ -2,8 +2,8 @@
 tell, with what is looked up once per command (pins, owners, BTF users, the clock)."""
 
 from bpfinspect import model
-from bpfinspect.btf.parser import Btf
-from bpfinspect.btf.values import metadata_variables
+from bpfinspect.btfparse.parser import Btf
+from bpfinspect.btfparse.values import metadata_variables
 from bpfinspect.constants import BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PROG_ARRAY
 from bpfinspect.errors import NoSuchObject, from_errno
 from bpfinspect.kernel import procfs, uapi

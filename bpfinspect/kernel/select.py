@@ -11,7 +11,6 @@ _BY_ID_MESSAGES = {
     "prog": "get by id (%u)",
     "map": "get map by id (%u)",
     "btf": "can't get BTF object by id (%u)",
-    "link": "get by id (%u)",
 }
 
 

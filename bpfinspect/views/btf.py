@@ -4,7 +4,7 @@ JSON-ready dicts, and the frame bpftool 7.8 puts around a C header (dump_btf_c).
 
 import struct
 
-from bpfinspect.btf import parser as P
+from bpfinspect.btfparse import parser as P
 from bpfinspect.constants import btf_info_kind, btf_info_vlen
 from bpfinspect.errors import BtfError
 from bpfinspect.views.shared import pids_json, pids_text

@@ -9,7 +9,7 @@ of entries.
 
 import errno as _errno
 
-from bpfinspect.btf.values import format_value
+from bpfinspect.btfparse.values import format_value
 from bpfinspect.constants import BPF_MAP_TYPE_REUSEPORT_SOCKARRAY
 from bpfinspect.errors import FormatError, strerror
 from bpfinspect.views.columns import EntryTemplate, markers, packed_columns

@@ -55,7 +55,7 @@ class Output:
         self._unsupported("map keys")
 
     def btf_raw(self, btf, roots=()):
-        """`btf dump ... format raw` of a parsed btf.parser.Btf."""
+        """`btf dump ... format raw` of a parsed btfparse.parser.Btf."""
         self._unsupported("BTF types")
 
     def version(self, info):

@@ -8,7 +8,7 @@ order, and Encoded tokens for what bpftool prints raw (hex numbers in its plain-
 
 import struct
 
-from bpfinspect.btf import parser as P
+from bpfinspect.btfparse import parser as P
 from bpfinspect.constants import METADATA_PREFIX
 from bpfinspect.errors import BtfError, FormatError
 from bpfinspect.model import Encoded

@@ -4,7 +4,7 @@ well. The hash is computed only where the first keys tie."""
 
 import struct
 
-from bpfinspect.btf import parser as P
+from bpfinspect.btfparse import parser as P
 from bpfinspect.constants import btf_info_kind, btf_info_vlen
 from bpfinspect.errors import BtfError
 

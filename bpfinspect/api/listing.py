@@ -1,21 +1,18 @@
 """Programs, maps and BTF objects as the API hands them out: the model's frozen records,
 with methods that go back to the kernel for what a record does not hold (instructions, map
 entries, types). Each method reopens its object by id, and raises NoSuchObject when the
-object has gone."""
+object has gone.
+
+The methods import api.dumps (and what it needs: the disassembler, BTF's C dump, the
+views of map entries) when called, so that listing objects stays cheap to start."""
 
 import contextlib
 import errno
 
 from bpfinspect import model
-from bpfinspect.api import btfdump
-from bpfinspect.btf.parser import Btf as ParsedBtf
 from bpfinspect.errors import BpfError, NoSuchObject, UsageError, from_errno
-from bpfinspect.isa import cfg as cfg_passes
-from bpfinspect.jit.backend import disassembler
-from bpfinspect.jit.listing import disassembled
-from bpfinspect.kernel import code, info, maps, objects, records
+from bpfinspect.kernel import objects, records
 from bpfinspect.kernel.select import select
-from bpfinspect.views.mapentries import formatted
 
 
 class Program(model.Program):
@@ -29,17 +26,23 @@ class Program(model.Program):
     def xlated(self):
         """model.Xlated: the instructions as the verifier left them (`.image.insns()`), with
         prototypes, source lines and the symbols that name calls."""
+        from bpfinspect.api import dumps
+
         with self._open() as obj:
-            return xlated_of(obj, self)
+            return dumps.xlated_of(obj, self)
 
     def jited(self):
         """model.Jited: the JIT's machine code per function, disassembled."""
+        from bpfinspect.api import dumps
+
         with self._open() as obj:
-            return jited_of(obj, self)
+            return dumps.jited_of(obj, self)
 
     def cfg(self):
         """model.Cfg: the control-flow graph (functions of basic blocks) of xlated()."""
-        return control_flow(self.xlated())
+        from bpfinspect.api import dumps
+
+        return dumps.control_flow(self.xlated())
 
     def maps(self):
         """The maps this program uses (those that still exist)."""
@@ -62,16 +65,21 @@ class Map(model.Map):
 
     def layout(self):
         """model.MapLayout: how entries are laid out, and the map's parsed BTF."""
+        from bpfinspect.api import dumps
+
         with self._open() as obj:
-            return map_layout(obj)[1]
+            return dumps.map_layout(obj)[1]
 
     def entries(self, decode=False):
         """Every entry as model.MapEntry (key bytes; value bytes, or a tuple of each CPU's
         value for per-CPU maps; with `decode`, the BTF-decoded {"key", "value"}), read in
         batches as iterated. The map stays open until the iteration ends (close the
         iterator to end it early)."""
+        from bpfinspect.api import dumps
+        from bpfinspect.views.mapentries import formatted
+
         with self._open() as obj:
-            dump = map_dump(obj)
+            dump = dumps.map_dump(obj)
             lay = dump.layout
             for key, value in dump.entries(skip_empty_slots=True):
                 if isinstance(value, int):
@@ -82,8 +90,10 @@ class Map(model.Map):
 
     def lookup(self, key):
         """The value at `key` (bytes), or None when there is no such entry."""
+        from bpfinspect.api import dumps
+
         with self._open() as obj:
-            value = map_reader(obj).lookup(key)
+            value = dumps.map_reader(obj).lookup(key)
         if isinstance(value, int):
             if value == errno.ENOENT:
                 return None
@@ -97,16 +107,20 @@ class BtfObject(model.BtfObject):
     __slots__ = ()
 
     def parsed(self):
-        """The BTF parsed (btf.parser.Btf), split over vmlinux for a module's BTF."""
-        return load_btf(self.id)
+        """The BTF parsed (btfparse.parser.Btf), split over vmlinux for a module's BTF."""
+        from bpfinspect.api import dumps
+
+        return dumps.load_btf(self.id)
 
     def types(self):
-        """Every type of this BTF object (btf.parser.Type: .id, .kind_name, .name, ...)."""
+        """Every type of this BTF object (btfparse.parser.Type: .id, .kind_name, .name, ...)."""
         btf = self.parsed()
         return [btf.type(i) for i in range(btf.start_id, btf.count)]
 
     def c_header(self, sort=True):
         """The types as a C header (vmlinux.h), as `btf dump id ID format c` prints it."""
+        from bpfinspect.api import btfdump
+
         return btfdump.c_header_text(btfdump.kernel_source(self.id), sort)
 
 
@@ -166,78 +180,6 @@ def opened_one(kind, selector, several):
 def one(kind, selector, **options):
     found = selected_records(kind, selector, **options)
     if len(found) > 1:
-        raise UsageError("%d %ss match %s" % (len(found), kind, selector.text()))
+        raise UsageError("%d %ss match %s" % (len(found), objects.NOUNS[kind],
+                                               selector.text()))
     return found[0]
-
-
-# --- what the dumps build, shared with the command line ----------------------------------------
-
-def xlated_of(obj, program):
-    """model.Xlated of the open program `obj`, whose record is `program`."""
-    return code.xlated(obj.fd, program)
-
-
-def jited_of(obj, program):
-    """model.Jited of the open program `obj`, disassembled by LLVM (or capstone)."""
-    jited = code.jited(obj.fd, program)
-    dis = disassembler()
-    try:
-        return disassembled(dis, jited)
-    finally:
-        dis.close()
-
-
-def program_image(obj, jited=False):
-    """The raw xlated (or JIT) image of the open program `obj`."""
-    image = code.jited_code(obj.fd).jited if jited else code.program_code(obj.fd).xlated
-    if not image:
-        raise BpfError("error retrieving insn dump: kernel.kptr_restrict set?")
-    return image
-
-
-def control_flow(xlated):
-    """model.Cfg of model.Xlated `xlated`: functions split where calls and BTF func_info
-    say, then basic blocks and edges."""
-    return model.Cfg(xlated=xlated, funcs=cfg_passes.build(xlated.image.insns(),
-                                                             [off for off, _ in xlated.protos]))
-
-
-def map_label(m):
-    kind = m.type if isinstance(m.type, str) else "type %u" % m.type
-    return "%s (id %u, %s)" % ("'%s'" % m.name if m.name else "<anon>", m.id, kind)
-
-
-def map_info_of(obj):
-    """bpf_map_info of the open map `obj`."""
-    return info.map_info(obj.fd)
-
-
-def prog_info_of(obj):
-    """bpf_prog_info of the open program `obj`."""
-    return info.prog_info(obj.fd)[0]
-
-
-def map_reader(obj, map_info=None):
-    """A kernel.maps.MapReader of the open map `obj`."""
-    return maps.MapReader(obj.fd, map_info or info.map_info(obj.fd))
-
-
-def map_dump(obj):
-    """model.MapDump of the open map `obj`: its entries are read as they are iterated.
-    An error saying why for map types whose entries cannot be listed."""
-    map_info, lay = map_layout(obj)
-    maps.check_dumpable(map_info, map_label(lay.map))
-    return model.MapDump(layout=lay, chunks=maps.chunks(map_reader(obj, map_info), lay))
-
-
-def map_layout(obj):
-    """(bpf_map_info, model.MapLayout) of an open map."""
-    map_info = info.map_info(obj.fd)
-    record = records.map_record(obj.fd, lookups("map", pids=False), map_info)
-    return map_info, maps.layout(obj.fd, map_info, record)
-
-
-def load_btf(btf_id):
-    source = btfdump.kernel_source(btf_id)
-    base = ParsedBtf.from_file(source.base_path) if source.base_path else None
-    return ParsedBtf(source.data, base)

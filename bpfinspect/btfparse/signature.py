@@ -1,7 +1,7 @@
 """A type as one line of C, the way bpftool prints function prototypes
 (btf_dumper.c, btf_dumper_type_only): `int on_getpid(void * ctx)`."""
 
-from bpfinspect.btf import parser as P
+from bpfinspect.btfparse import parser as P
 from bpfinspect.errors import BtfError
 
 _MAX_DEPTH = 64  # deeper than any real type: a reference cycle
