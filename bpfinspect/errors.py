@@ -17,12 +17,14 @@ EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
 
 EXIT_STATUSES = {
     0: "success",
-    EXIT_FAILURE: "an error (bad input, a missing or vanished object, no privileges, ...)",
-    EXIT_NOT_FOUND: "`map lookup`, `peek` or `getnext`: no such entry",
-    EXIT_INVALID: "`btf dump`: invalid options, or BTF that cannot be loaded",
-    EXIT_NOT_SUPPORTED: "`-j btf dump ... format c`: no JSON for C output",
+    EXIT_FAILURE: "an error: bad input, a missing or vanished object, no privileges, ...",
+    EXIT_NOT_FOUND: "map lookup, peek or getnext: no such entry; btf dump: no such file",
+    EXIT_INVALID: "btf dump: invalid options, or BTF that cannot be loaded",
+    EXIT_NOT_SUPPORTED: "btf dump ... format c with -j: there is no JSON for C",
     EXIT_INTERRUPTED: "interrupted by Ctrl-C (JSON output is still closed)",
 }
+# Elsewhere, as bpftool, 256 - errno where a failed call's errno is returned: btf dump of a
+# file that cannot be read, a map lookup that fails otherwise than with ENOENT.
 
 
 def status_of_errno(err):

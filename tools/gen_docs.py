@@ -13,8 +13,9 @@ sys.path.insert(0, ROOT)
 
 from click.shell_completion import get_completion_class  # noqa: E402
 
-from bpfinspect import __version__  # noqa: E402
 from bpfinspect.cli import root  # noqa: E402
+from bpfinspect.constants import VERSION  # noqa: E402
+from bpfinspect.errors import EXIT_STATUSES  # noqa: E402
 
 SHELLS = {"bash": "bpfinspect.bash", "zsh": "_bpfinspect", "fish": "bpfinspect.fish"}
 OPTIONS = (
@@ -23,6 +24,13 @@ OPTIONS = (
     ("-f, --bpffs", "Show the paths where objects are pinned, on every mounted bpffs."),
     ("-d, --debug", "Show a traceback with internal errors."),
     ("-n, --nomount", "Accepted for bpftool compatibility; bpfinspect never mounts."),
+    ("-B, --base-btf FILE", "The base BTF of a split BTF dumped by btf dump (default: "
+                            "vmlinux's, for kernel modules)."),
+    ("-o, --output FILE", "Where prog dump xlated ... visual writes its graph: FILE.dot, or "
+                          "FILE.png, .svg or .pdf rendered through Graphviz's dot "
+                          "(bpfinspect's own)."),
+    ("-m, --mapcompat, -L, --use-loader", "Accepted for bpftool compatibility; they only "
+                                          "matter to commands that load programs."),
     ("-V, --version", "Print the version."),
     ("-h, --help", "Print usage."),
 )
@@ -43,7 +51,7 @@ def _roff(text):
 
 def _page(name, title, description, usage, commands):
     lines = [
-        '.TH %s 8 "" "bpfinspect %s" "System Administration"' % (name.upper(), __version__),
+        '.TH %s 8 "" "bpfinspect %s" "System Administration"' % (name.upper(), VERSION),
         ".SH NAME",
         "%s \\- %s" % (_roff(name), _roff(title)),
         ".SH SYNOPSIS",
@@ -59,10 +67,15 @@ def _page(name, title, description, usage, commands):
     for opt, text in OPTIONS:
         lines += [".TP", ".B " + _roff(opt), _roff(text)]
     lines += [".SH EXIT STATUS",
-              "0 on success; 255 on any error (as bpftool), with a one\\-line message: "
-              "\\fBError: ...\\fR on stderr, or \\fB{\"error\": ...}\\fR on stdout with "
-              "\\fB\\-j\\fR; 130 when interrupted.",
-              ".SH SEE ALSO",
+              "An error is one line: \\fBError: ...\\fR on stderr, or "
+              "\\fB{\"error\": ...}\\fR on stdout with \\fB\\-j\\fR. The statuses are "
+              "bpftool's (a negated errno where it has one):"]
+    for status, meaning in EXIT_STATUSES.items():
+        lines += [".TP", ".B %d" % status, _roff(meaning)]
+    lines += [".TP", ".B 256 \\- errno",
+              "where bpftool returns a failed call's errno: btf dump of a file that cannot be "
+              "read, a map lookup that fails otherwise."]
+    lines += [".SH SEE ALSO",
               "bpftool(8), bpf(2)"]
     return "\n".join(lines) + "\n"
 
