@@ -11,10 +11,15 @@ import sys
 
 import click
 
-from bpfinspect.cli import common
+from bpfinspect.cli import common, interrupt
+from bpfinspect.cli.btf import btf
 from bpfinspect.cli.group import BpftoolGroup
+from bpfinspect.cli.map import map_group
 from bpfinspect.cli.options import split_argv
+from bpfinspect.cli.prog import prog
+from bpfinspect.cli.version import version
 from bpfinspect.errors import EXIT_FAILURE, EXIT_INTERRUPTED, BpfError, UsageError
+from bpfinspect.views import make_output
 
 USAGE = (
     "Usage: bpfinspect [OPTIONS] OBJECT { COMMAND | help }\n",
@@ -57,11 +62,6 @@ def _not_supported(name):
 
 
 def _add_objects():
-    from bpfinspect.cli.btf import btf
-    from bpfinspect.cli.map import map_group
-    from bpfinspect.cli.prog import prog
-    from bpfinspect.cli.version import version
-
     have = {c.name: c for c in (prog, map_group, btf, version)}
     help_cmd = root.commands.pop("help")
     for name in TABLE_ORDER:
@@ -72,8 +72,6 @@ _add_objects()
 
 
 def _output(options):
-    from bpfinspect.views import make_output
-
     return make_output("json" if options.json else "text", sys.stdout, options.pretty)
 
 
@@ -85,8 +83,6 @@ def main(argv=None):
         sys.stdout.reconfigure(write_through=False)
     except (AttributeError, ValueError):
         pass
-    from bpfinspect.cli import interrupt
-
     interrupt.install()
     if argv is None:
         argv = sys.argv[1:]

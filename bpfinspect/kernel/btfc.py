@@ -7,6 +7,7 @@ Python per fragment.
 """
 
 import ctypes
+import errno
 import os
 from ctypes import c_bool, c_char_p, c_int, c_size_t, c_void_p
 
@@ -43,9 +44,9 @@ class CDump:
         else:
             self.btf = self.lb.btf__new(data, len(data))
         if not self.btf or self.lb.libbpf_get_error(self.btf):
-            err = -self.lb.libbpf_get_error(self.btf) if self.btf else 22
+            err = -self.lb.libbpf_get_error(self.btf) if self.btf else errno.EINVAL
             self.btf = None
-            raise from_errno(err or 22, "failed to load BTF")
+            raise from_errno(err or errno.EINVAL, "failed to load BTF")
         self.file = None
         self.dump = None
 

@@ -11,7 +11,7 @@ from bpfinspect.kernel.idtable import IdTable
 from bpfinspect.kernel.info import btf_data, btf_info, map_info, prog_full_name, prog_info
 from bpfinspect.kernel.libbpf import lib
 from bpfinspect.kernel.maps import MapReader
-from bpfinspect.kernel.objects import get_info, object_id, open_by_id, open_pinned, walk
+from bpfinspect.kernel import objects
 
 
 class Lookups:
@@ -39,13 +39,13 @@ def pinned_table(kind):
     table = IdTable()
     for mount in procfs.bpffs_mounts():
         for path in procfs.walk_files(mount):
-            obj = open_pinned(path, quiet=True)
+            obj = objects.open_pinned(path, quiet=True)
             if obj is None:
                 continue
             with obj:
                 if obj.kind != kind:
                     continue
-                obj_id = object_id(obj.fd)
+                obj_id = objects.object_id(obj.fd)
             if obj_id is not None:
                 table.append(obj_id, path)
     return table
@@ -55,10 +55,10 @@ def btf_users():
     """(programs by BTF id, maps by BTF id) as IdTables, as `btf show` lists them."""
     progs, maps = IdTable(), IdTable()
     for kind, table in (("prog", progs), ("map", maps)):
-        for obj in walk(kind):
+        for obj in objects.walk(kind):
             with obj:
                 info = uapi.bpf_prog_info() if kind == "prog" else uapi.bpf_map_info()
-                ret = get_info(obj.fd, info)
+                ret = objects.get_info(obj.fd, info)
                 if ret != 0:
                     raise from_errno(-ret, "can't get %s info" % kind)
                 if info.btf_id:
@@ -91,7 +91,7 @@ def metadata(map_ids):
     name (bpftool's find_metadata)."""
     for map_id in map_ids:
         try:
-            obj = open_by_id("map", map_id)
+            obj = objects.open_by_id("map", map_id)
         except NoSuchObject:
             return ()
         with obj:

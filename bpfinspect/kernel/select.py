@@ -5,7 +5,7 @@ import errno
 from bpfinspect.errors import NoSuchObject
 from bpfinspect.kernel import uapi
 from bpfinspect.kernel.info import map_info, prog_full_name, prog_info
-from bpfinspect.kernel.objects import NOUNS, close_all, open_by_id, open_pinned, walk
+from bpfinspect.kernel import objects
 
 _BY_ID_MESSAGES = {
     "prog": "get by id (%u)",
@@ -27,12 +27,13 @@ def select(kind, selector):
     """ObjectFds of the objects `selector` names; the caller closes them. Tags and names may
     match several objects; matching none is an error."""
     if selector.by == "id":
-        return [open_by_id(kind, selector.value, _BY_ID_MESSAGES[kind] % selector.value)]
+        message = _BY_ID_MESSAGES[kind] % selector.value
+        return [objects.open_by_id(kind, selector.value, message)]
     if selector.by == "pinned":
-        return [open_pinned(selector.value, kind)]
+        return [objects.open_pinned(selector.value, kind)]
     found = []
     try:
-        for obj in walk(kind):
+        for obj in objects.walk(kind):
             try:
                 keep = _matches(kind, obj, selector)
             except BaseException:
@@ -43,8 +44,9 @@ def select(kind, selector):
             else:
                 obj.close()
     except BaseException:
-        close_all(found)
+        objects.close_all(found)
         raise
     if not found:
-        raise NoSuchObject("no %s with %s" % (NOUNS[kind], selector.text()), errno.ENOENT)
+        raise NoSuchObject("no %s with %s" % (objects.NOUNS[kind], selector.text()),
+                           errno.ENOENT)
     return found

@@ -1,12 +1,25 @@
 """bpftool's JSON output (-j, -p), always valid JSON: routes each request to the object's
-view module."""
+view module. Each object's view is imported by the method that needs it, so that a
+command pays only for its own (`version` for none)."""
 
-from bpfinspect.views import btf, jited, mapentries, prog, xlated
-from bpfinspect.views import map as map_view
-from bpfinspect.views.jsonw import Encoded, JsonStream
+from bpfinspect.model import Encoded
+from bpfinspect.views.jsonw import JsonStream
 from bpfinspect.views.output import Output
 
-SHOW = {"prog": prog.json, "map": map_view.json, "btf": btf.json}
+
+def _show(kind):
+    """The `show` view of `kind`."""
+    if kind == "prog":
+        from bpfinspect.views import prog
+
+        return prog.json
+    if kind == "map":
+        from bpfinspect.views import map as map_view
+
+        return map_view.json
+    from bpfinspect.views import btf
+
+    return btf.json
 
 
 def _chunks(items, size=16384):
@@ -24,7 +37,7 @@ class JsonOutput(Output):
     def objects(self, kind, items, listing=False):
         """`listing`: every object of a kind, always an array; otherwise the objects a
         selector matched, an array only when there are several."""
-        convert = SHOW[kind]
+        convert = _show(kind)
         if not listing:
             items = list(items)
             if len(items) == 1:
@@ -38,6 +51,8 @@ class JsonOutput(Output):
     def xlated(self, listings, opcodes=False, linum=False):
         """An array of instructions; with several programs, an array of programs, each with
         its instructions under "insns"."""
+        from bpfinspect.views import prog, xlated
+
         pretty = self.stream.pretty
         self.stream.begin_array()
         if len(listings) == 1:
@@ -52,6 +67,8 @@ class JsonOutput(Output):
         self.stream.end_array()
 
     def jited(self, listings, opcodes=False, linum=False):
+        from bpfinspect.views import jited, prog
+
         if len(listings) == 1:
             self.stream.value(jited.json_value(listings[0], opcodes, linum))
             return
@@ -63,19 +80,27 @@ class JsonOutput(Output):
         self.stream.end_array()
 
     def map_dump(self, dumps):
+        from bpfinspect.views import mapentries
+
         mapentries.write_json(self.stream, dumps)
 
     def map_entry(self, lay, key, value):
+        from bpfinspect.views import mapentries
+
         self.stream.value(mapentries.entry_json(lay, key or b"", value))
 
     def map_not_found(self, lay, key):
         self.stream.value(None)
 
     def map_next_key(self, lay, key, next_key):
+        from bpfinspect.views import mapentries
+
         self.stream.value(mapentries.next_key_json(key, next_key))
 
     def btf_raw(self, btf_obj, roots=()):
         """{"types": [...]}."""
+        from bpfinspect.views import btf
+
         self.stream.value({"types": list(btf.raw_json(btf_obj, btf.type_ids(btf_obj, roots)))})
 
     def version(self, info):

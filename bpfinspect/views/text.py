@@ -1,29 +1,49 @@
-"""bpftool's plain-text output: routes each request to the object's view module."""
+"""bpftool's plain-text output: routes each request to the object's view module.
 
-from bpfinspect.views import btf, jited, mapentries, prog, xlated
-from bpfinspect.views import map as map_view
+Each object's view is imported by the method that needs it, so that a command pays
+only for its own (`version` for none)."""
+
 from bpfinspect.views.output import Output, error_text
 from bpfinspect.views.textsafe import safe_block
 
-SHOW = {"prog": prog.text, "map": map_view.text, "btf": btf.text}
+
+def _show(kind):
+    """The `show` view of `kind`."""
+    if kind == "prog":
+        from bpfinspect.views import prog
+
+        return prog.text
+    if kind == "map":
+        from bpfinspect.views import map as map_view
+
+        return map_view.text
+    from bpfinspect.views import btf
+
+    return btf.text
 
 
 class TextOutput(Output):
     name = "text"
 
     def objects(self, kind, items, listing=False):
-        render = SHOW[kind]
+        render = _show(kind)
         for item in items:
             self.out.write(render(item))
 
     def xlated(self, listings, opcodes=False, linum=False):
         """With several programs, each under its `prog show` line."""
+        from bpfinspect.views import xlated
+
         self._programs(listings, lambda x: xlated.text_chunks(x, opcodes, linum))
 
     def jited(self, listings, opcodes=False, linum=False):
+        from bpfinspect.views import jited
+
         self._programs(listings, lambda x: jited.text_chunks(x, opcodes, linum))
 
     def _programs(self, listings, chunks):
+        from bpfinspect.views import prog
+
         several = len(listings) > 1
         for k, x in enumerate(listings):
             if several:
@@ -34,21 +54,31 @@ class TextOutput(Output):
                 self.out.write("\n")
 
     def map_dump(self, dumps):
+        from bpfinspect.views import mapentries
+
         if all(d.layout.map.btf_id for d in dumps):
             mapentries.write_btf_text(self.out, dumps)
         else:
             mapentries.write_text(self.out, dumps)
 
     def map_entry(self, lay, key, value):
+        from bpfinspect.views import mapentries
+
         self.out.write(mapentries.found_text(lay, key, value))
 
     def map_not_found(self, lay, key):
+        from bpfinspect.views import mapentries
+
         self.out.write(mapentries.not_found_text(key))
 
     def map_next_key(self, lay, key, next_key):
+        from bpfinspect.views import mapentries
+
         self.out.write(mapentries.next_key_text(key, next_key))
 
     def btf_raw(self, btf_obj, roots=()):
+        from bpfinspect.views import btf
+
         for chunk in btf.raw_text(btf_obj, btf.type_ids(btf_obj, roots)):
             self.out.write(safe_block(chunk))
 
