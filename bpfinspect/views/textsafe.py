@@ -1,8 +1,16 @@
-"""Untrusted text (names, paths, comm) made safe for a terminal."""
+"""Untrusted text (names, paths, comm) made safe for a terminal.
+
+The patterns are compiled when first used: compiling them costs every command a few
+milliseconds of start-up, and most commands print no untrusted text on some paths."""
 
 import re
 
-_UNSAFE = re.compile("[\x00-\x1f\x7f\udc80-\udcff]")
+_PATTERNS = {
+    "safe": "[\x00-\x1f\x7f\udc80-\udcff]",
+    "source": "[\x00-\x08\x0a-\x1f\x7f\udc80-\udcff]",  # tabs stay
+    "block": "[\x00-\x08\x0b-\x1f\x7f\udc80-\udcff]",  # newlines and tabs stay
+}
+_compiled = {}
 
 
 def _escape(match):
@@ -13,22 +21,23 @@ def _escape(match):
     return "\\x%02x" % code
 
 
+def _sub(kind, text):
+    pattern = _compiled.get(kind)
+    if pattern is None:
+        pattern = _compiled[kind] = re.compile(_PATTERNS[kind])
+    return pattern.sub(_escape, text)
+
+
 def safe(text):
     """Control characters and bytes that are not UTF-8 as \\xNN."""
-    return _UNSAFE.sub(_escape, text)
-
-
-_UNSAFE_IN_SOURCE = re.compile("[\x00-\x08\x0a-\x1f\x7f\udc80-\udcff]")
+    return _sub("safe", text)
 
 
 def safe_source(text):
     """As safe(), but tabs stay: source lines keep their alignment, as bpftool prints them."""
-    return _UNSAFE_IN_SOURCE.sub(_escape, text)
-
-
-_UNSAFE_IN_BLOCK = re.compile("[\x00-\x08\x0b-\x1f\x7f\udc80-\udcff]")
+    return _sub("source", text)
 
 
 def safe_block(text):
     """As safe(), for text made of whole lines: newlines and tabs stay."""
-    return _UNSAFE_IN_BLOCK.sub(_escape, text)
+    return _sub("block", text)
