@@ -2,7 +2,7 @@
 
 A long dump writes large chunks; a SIGINT arriving while one is being written would stop it
 midway and leave half a JSON element behind. Here a SIGINT during a write waits until the
-write is whole, then stops the command: the formatter closes its output around an
+write is whole, then stops the command: the output closes its stream around an
 `interrupted` error, and further Ctrl-Cs are ignored until that is written."""
 
 import os

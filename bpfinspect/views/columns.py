@@ -1,10 +1,10 @@
 """Fixed-layout records rendered for many entries at once.
 
 A map dump without BTF prints every entry in the same layout: only the hex digits change.
-EntryTemplate.from_sample() takes the text a formatter produces for one entry whose bytes are
+EntryTemplate.from_sample() takes the text a view produces for one entry whose bytes are
 marker characters, and render() fills the digits of n packed entries column by column with
 C-level slice assignments: each entry costs no Python bytecode at all. The per-entry
-formatter stays the single source of the layout; this only repeats it fast.
+view stays the single source of the layout; this only repeats it fast.
 """
 
 _HEX = b"0123456789abcdef"

@@ -1,5 +1,5 @@
 """How `prog dump xlated` attaches prototypes and source lines to instructions
-(xlated_dumper.c), shared by the text and JSON formatters."""
+(xlated_dumper.c), shared by the text and JSON views."""
 
 import bisect
 
