@@ -2,24 +2,17 @@
 view module. Each object's view is imported by the method that needs it, so that a
 command pays only for its own (`version` for none)."""
 
+import importlib
+
 from bpfinspect.model import Encoded
 from bpfinspect.views.jsonw import JsonStream
 from bpfinspect.views.output import Output
 
 
-def _show(kind):
-    """The `show` view of `kind`."""
-    if kind == "prog":
-        from bpfinspect.views import prog
-
-        return prog.json
-    if kind == "map":
-        from bpfinspect.views import map as map_view
-
-        return map_view.json
-    from bpfinspect.views import btf
-
-    return btf.json
+def _view(kind):
+    """views/<kind>.py: `show` of objects of `kind` goes to its text() and json(), any other
+    document to its write_text() and write_json()."""
+    return importlib.import_module("bpfinspect.views." + kind)
 
 
 def _chunks(items, size=16384):
@@ -37,7 +30,7 @@ class JsonOutput(Output):
     def objects(self, kind, items, listing=False):
         """`listing`: every object of a kind, always an array; otherwise the objects a
         selector matched, an array only when there are several."""
-        convert = _show(kind)
+        convert = _view(kind).json
         if not listing:
             items = list(items)
             if len(items) == 1:
@@ -105,6 +98,9 @@ class JsonOutput(Output):
 
     def version(self, info):
         self.stream.value(info)
+
+    def document(self, kind, doc):
+        _view(kind).write_json(self.stream, doc)
 
     def error(self, message):
         self.stream.value({"error": message})

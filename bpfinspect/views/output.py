@@ -1,7 +1,8 @@
 """The view interface: what an output kind (text, JSON, DOT, and later a live table or
 Prometheus text) implements. Each method takes model records and writes them; an output
 kind that has no view of something says so with Unsupported. A new output kind is one new
-module with one Output subclass, registered in views/__init__.py."""
+module with one Output subclass, registered in views/__init__.py; a new kind of object is
+one new view module, reached through objects() and document()."""
 
 import sys
 
@@ -24,9 +25,16 @@ class Output:
         raise Unsupported("%s output has no view of %s" % (self.name, what))
 
     def objects(self, kind, items, listing=False):
-        """`show`: model records of `kind` ("prog", "map", "btf"); `listing` when every
-        object was asked for rather than those a selector named."""
+        """`show`: model records of `kind` ("prog", "map", "btf", ...: the view module
+        views/<kind>.py formats each record); `listing` when every object was asked for
+        rather than those a selector named."""
         self._unsupported(kind + " objects")
+
+    def document(self, kind, doc):
+        """Any other command's output, `doc` a model record (or records) that the view module
+        views/<kind>.py writes whole: a new object needs a new view module, not a new
+        method here."""
+        self._unsupported(kind)
 
     def xlated(self, listings, opcodes=False, linum=False):
         """`prog dump xlated`: model.Xlated per program."""

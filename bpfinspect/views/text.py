@@ -3,30 +3,23 @@
 Each object's view is imported by the method that needs it, so that a command pays
 only for its own (`version` for none)."""
 
+import importlib
+
 from bpfinspect.views.output import Output, error_text
 from bpfinspect.views.textsafe import safe_block
 
 
-def _show(kind):
-    """The `show` view of `kind`."""
-    if kind == "prog":
-        from bpfinspect.views import prog
-
-        return prog.text
-    if kind == "map":
-        from bpfinspect.views import map as map_view
-
-        return map_view.text
-    from bpfinspect.views import btf
-
-    return btf.text
+def _view(kind):
+    """views/<kind>.py: `show` of objects of `kind` goes to its text() and json(), any other
+    document to its write_text() and write_json()."""
+    return importlib.import_module("bpfinspect.views." + kind)
 
 
 class TextOutput(Output):
     name = "text"
 
     def objects(self, kind, items, listing=False):
-        render = _show(kind)
+        render = _view(kind).text
         for item in items:
             self.out.write(render(item))
 
@@ -88,6 +81,9 @@ class TextOutput(Output):
             info["version"],
             "v" + info["libbpf_version"] if info["libbpf_version"] else "(not found)",
             features))
+
+    def document(self, kind, doc):
+        _view(kind).write_text(self.out, doc)
 
     def error(self, message):
         error_text(self.out, message)
