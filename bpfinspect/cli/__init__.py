@@ -5,6 +5,7 @@ the remaining words go to click, whose groups resolve prefixes in bpftool's tabl
 Errors leave as one line (`Error: ...`, or `{"error": ...}` with -j) and exit status 255.
 """
 
+import importlib
 import os
 import signal
 import sys
@@ -12,12 +13,8 @@ import sys
 import click
 
 from bpfinspect.cli import common, interrupt
-from bpfinspect.cli.btf import btf
 from bpfinspect.cli.group import BpftoolGroup
-from bpfinspect.cli.map import map_group
 from bpfinspect.cli.options import split_argv
-from bpfinspect.cli.prog import prog
-from bpfinspect.cli.version import version
 from bpfinspect.errors import EXIT_FAILURE, EXIT_INTERRUPTED, BpfError, UsageError
 from bpfinspect.views import make_output
 
@@ -50,6 +47,14 @@ def help_command(words):
 TABLE_ORDER = ("help", "batch", "prog", "map", "link", "cgroup", "perf", "net", "feature",
                "btf", "gen", "struct_ops", "iter", "token", "version")
 
+# the commands bpfinspect has: name -> (module of bpfinspect.cli, its click command)
+COMMANDS = {
+    "prog": ("prog", "prog"),
+    "map": ("map", "map_group"),
+    "btf": ("btf", "btf"),
+    "version": ("version", "version"),
+}
+
 
 def _not_supported(name):
     @click.command(name, context_settings=common.COMMAND_SETTINGS, hidden=True,
@@ -62,7 +67,8 @@ def _not_supported(name):
 
 
 def _add_objects():
-    have = {c.name: c for c in (prog, map_group, btf, version)}
+    have = {name: getattr(importlib.import_module("bpfinspect.cli." + module), attr)
+            for name, (module, attr) in COMMANDS.items()}
     help_cmd = root.commands.pop("help")
     for name in TABLE_ORDER:
         root.add_command(help_cmd if name == "help" else have.get(name) or _not_supported(name))
