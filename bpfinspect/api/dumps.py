@@ -3,12 +3,13 @@ line: instructions, JIT code, control-flow graphs, map layouts and entries, BTF.
 
 from bpfinspect import model
 from bpfinspect.api import btfdump
-from bpfinspect.btfparse.parser import Btf as ParsedBtf
 from bpfinspect.errors import BpfError
 from bpfinspect.isa import cfg as cfg_passes
 from bpfinspect.jit.backend import disassembler
 from bpfinspect.jit.listing import disassembled
 from bpfinspect.kernel import code, info, maps, records
+from bpfinspect.views.prog import type_text
+
 
 def xlated_of(obj, program):
     """model.Xlated of the open program `obj`, whose record is `program`."""
@@ -41,8 +42,8 @@ def control_flow(xlated):
 
 
 def map_label(m):
-    kind = m.type if isinstance(m.type, str) else "type %u" % m.type
-    return "%s (id %u, %s)" % ("'%s'" % m.name if m.name else "<anon>", m.id, kind)
+    """How errors name a map: 'name' (id 5, hash)."""
+    return "%s (id %u, %s)" % ("'%s'" % m.name if m.name else "<anon>", m.id, type_text(m.type))
 
 
 def map_info_of(obj):
@@ -77,6 +78,5 @@ def map_layout(obj):
 
 
 def load_btf(btf_id):
-    source = btfdump.kernel_source(btf_id)
-    base = ParsedBtf.from_file(source.base_path) if source.base_path else None
-    return ParsedBtf(source.data, base)
+    """The BTF object `btf_id` parsed and checked (over vmlinux for a module's)."""
+    return btfdump.load(btfdump.kernel_source(btf_id))

@@ -46,13 +46,14 @@ class Program(model.Program):
 
     def maps(self):
         """The maps this program uses (those that still exist)."""
-        found = []
+        found, out = lookups("map"), []
         for map_id in self.map_ids:
             try:
-                found.append(one("map", model.Selector("id", map_id)))
+                with objects.open_by_id("map", map_id) as obj:
+                    out.append(record("map", obj, found))
             except NoSuchObject:
                 pass
-        return found
+        return out
 
 
 class Map(model.Map):
@@ -72,8 +73,8 @@ class Map(model.Map):
 
     def entries(self, decode=False):
         """Every entry as model.MapEntry (key bytes; value bytes, or a tuple of each CPU's
-        value for per-CPU maps; with `decode`, the BTF-decoded {"key", "value"}), read in
-        batches as iterated. The map stays open until the iteration ends (close the
+        value for per-CPU maps; with `decode`, what `-j map dump` prints as "formatted": the
+        key and value decoded by the map's BTF), read in batches as iterated. The map stays open until the iteration ends (close the
         iterator to end it early)."""
         from bpfinspect.api import dumps
         from bpfinspect.views.mapentries import formatted
@@ -128,6 +129,8 @@ CLASSES = {"prog": Program, "map": Map, "btf": BtfObject}
 
 
 def lookups(kind, pinned=False, pids=True, metadata=True):
+    """What is looked up once for a listing of `kind`: pins (`pinned`), owners (`pids`),
+    programs' metadata variables, BTF users."""
     return records.Lookups(kind, pinned=pinned, owners=pids, users=kind == "btf",
                            metadata=metadata)
 
@@ -141,10 +144,9 @@ def iter_records(kind, pinned=False, pids=True, metadata=True):
     """Every object of `kind` ("prog", "map", "btf") as its API record, in id order; objects
     that vanish while listed are left out."""
     found = lookups(kind, pinned, pids, metadata)
-    build, cls = records.RECORDS[kind], CLASSES[kind]
     for obj in objects.walk(kind):
         with obj:
-            item = build(obj.fd, found, cls=cls)
+            item = record(kind, obj, found)
         yield item
 
 
@@ -153,8 +155,7 @@ def selected_records(kind, selector, pinned=False, pids=True, metadata=True):
     name or tag; NoSuchObject when none."""
     with opened(kind, selector) as fds:
         found = lookups(kind, pinned, pids, metadata)
-        build, cls = records.RECORDS[kind], CLASSES[kind]
-        return [build(obj.fd, found, cls=cls) for obj in fds]
+        return [record(kind, obj, found) for obj in fds]
 
 
 @contextlib.contextmanager
@@ -178,6 +179,7 @@ def opened_one(kind, selector, several):
 
 
 def one(kind, selector, **options):
+    """The one record `selector` names; UsageError when a name or tag matches several."""
     found = selected_records(kind, selector, **options)
     if len(found) > 1:
         raise UsageError("%d %ss match %s" % (len(found), objects.NOUNS[kind],
