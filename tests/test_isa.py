@@ -114,7 +114,7 @@ def test_predicates():
     assert (call.is_jump, call.is_call, call.is_helper_call, call.call_target) == (
         False, True, True, None)
     assert (sub.is_pseudo_call, sub.call_target) == (True, 8)
-    assert (exit_.is_exit, exit_.is_jump) == (True, False)
+    assert (exit_.code, exit_.is_jump, exit_.is_call) == (0x95, False, False)
     assert gotol.jump_target == 0
     assert (gotox.is_jump, gotox.jump_target) == (True, None)
 
