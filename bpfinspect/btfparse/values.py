@@ -14,6 +14,8 @@ from bpfinspect.errors import BtfError, FormatError
 from bpfinspect.model import Encoded
 
 INT_SIGNED, INT_CHAR, INT_BOOL = 1, 2, 4
+ZERO_SIZE_SHOWN = 16  # elements of a zero-size type shown before the count of the rest
+VALUES_PER_BYTE, VALUES_MIN = 8, 4096  # the most values a value of n bytes may format into
 _MODIFIERS = (P.TYPEDEF, P.VOLATILE, P.CONST, P.RESTRICT, P.TYPE_TAG, P.VAR)
 _MAX_DEPTH = 64
 
@@ -49,9 +51,14 @@ def resolve_size(btf, type_id, depth=0):
 
 
 def format_value(btf, type_id, data, plain=False):
-    """`data` (bytes) as BTF type `type_id`; FormatError when it cannot be."""
+    """`data` (bytes) as BTF type `type_id`; FormatError when it cannot be.
+
+    The work is bounded by the bytes formatted, not by what the type declares: elements
+    are sliced as views (no copies), an array of zero-size elements shows ZERO_SIZE_SHOWN
+    of them and a string saying how many more there are, and a value that would need more
+    than VALUES_PER_BYTE values per byte of data is a FormatError."""
     try:
-        return _Formatter(btf, plain).do(type_id, 0, data, 0)
+        return _Formatter(btf, plain, len(data)).do(type_id, 0, memoryview(data), 0)
     except (struct.error, IndexError, RecursionError) as exc:
         raise FormatError("BTF type %d does not fit the data: %s" % (type_id, exc)) from None
 
@@ -86,18 +93,22 @@ def _hex128(value, plain):
 def _bits(data, bit_offset, nr_bits):
     """btf_dumper_bitfield: nr_bits at bit_offset (little-endian), as an unsigned number."""
     nbytes = (bit_offset + nr_bits + 7) // 8
-    raw = int.from_bytes(data[:min(nbytes, 16)].ljust(min(nbytes, 16), b"\0"), "little")
+    raw = int.from_bytes(bytes(data[:min(nbytes, 16)]).ljust(min(nbytes, 16), b"\0"), "little")
     return (raw >> bit_offset) & ((1 << nr_bits) - 1)
 
 
 class _Formatter:
-    def __init__(self, btf, plain):
+    def __init__(self, btf, plain, nbytes):
         self.btf = btf
         self.plain = plain
+        self.budget = VALUES_PER_BYTE * nbytes + VALUES_MIN
 
     def do(self, type_id, bit_offset, data, depth):
         if depth > _MAX_DEPTH:
             raise FormatError("BTF type %d: nested too deep" % type_id)
+        self.budget -= 1
+        if self.budget < 0:
+            raise FormatError("BTF type %d: too many values for the data's size" % type_id)
         t = self.btf.type(type_id)
         k = t.kind
         if k == P.INT:
@@ -111,7 +122,7 @@ class _Formatter:
         if k == P.ENUM64:
             return self.enum64(t, data)
         if k == P.PTR:
-            value = int.from_bytes(data[:8].ljust(8, b"\0"), "little")
+            value = int.from_bytes(bytes(data[:8]).ljust(8, b"\0"), "little")
             if self.plain:
                 return "0x%x" % value if value else "(nil)"
             return value
@@ -163,8 +174,13 @@ class _Formatter:
     def array(self, t, data, depth):
         elem, _index, nelems = t.array()
         if nelems and self.is_string(elem, data, nelems):
-            return data[:data.index(b"\0")].decode("ascii")
+            text = bytes(data[:nelems])
+            return text[:text.index(b"\0")].decode("ascii")
         size = resolve_size(self.btf, elem)
+        if size == 0 and nelems > ZERO_SIZE_SHOWN:
+            out = [self.do(elem, 0, data, depth + 1) for _ in range(ZERO_SIZE_SHOWN)]
+            out.append("... %d more elements of size 0" % (nelems - ZERO_SIZE_SHOWN))
+            return out
         return [self.do(elem, 0, data[i * size:], depth + 1) for i in range(nelems)]
 
     def is_string(self, elem, data, nelems):
