@@ -4,10 +4,11 @@ loaded and checked; and the C header, written by libbpf in the newest bpftool's 
 import os
 
 from bpfinspect import model
+from bpfinspect.btfparse import files
 from bpfinspect.btfparse import sort as btf_sort
 from bpfinspect.btfparse.parser import Btf, check_references
 from bpfinspect.constants import SYSFS_BTF_DIR, VMLINUX_BTF
-from bpfinspect.errors import EXIT_INVALID, BpfError, BtfError, status_of_errno
+from bpfinspect.errors import EXIT_INVALID, BpfError, BtfError
 from bpfinspect.kernel.btfc import CDump
 from bpfinspect.kernel.info import btf_data, btf_is_module
 from bpfinspect.views import btf as btf_view
@@ -25,21 +26,12 @@ class BtfSource(model.Record):
         return BtfSource(self.data, self.base_path, tuple(roots), self.label, self.trusted)
 
 
-def read_file(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError as exc:
-        raise BpfError("failed to load BTF from %s: %s" % (path, exc.strerror),
-                       exit_status=status_of_errno(exc.errno)) from None
-
-
 def file_source(path, base_path=None):
     """A BTF file; one under /sys/kernel/btf other than vmlinux is a module's, split over
     vmlinux."""
     if base_path is None and path.startswith(SYSFS_BTF_DIR) and path != VMLINUX_BTF:
         base_path = VMLINUX_BTF
-    return BtfSource(read_file(path), base_path, label=path,
+    return BtfSource(files.read(path), base_path, label=path,
                      trusted=path.startswith(SYSFS_BTF_DIR))
 
 
@@ -54,7 +46,7 @@ def kernel_source(btf_id, roots=(), base_path=None):
 def load(source, for_c=False, sort=True):
     """The source's BTF parsed (over its base), checked as far as the dump needs."""
     try:
-        base = Btf.from_file(source.base_path) if source.base_path else None
+        base = Btf(files.read(source.base_path)) if source.base_path else None
         btf = Btf(source.data, base)
         if not for_c or sort or source.roots or not source.trusted:
             btf.check()
@@ -76,8 +68,7 @@ def write_c_header(source, btf, fd, sort=True):
     base = None
     try:
         if source.base_path:
-            with open(source.base_path, "rb") as f:
-                base = CDump(f.read())
+            base = CDump(files.read(source.base_path))
         with CDump(source.data, base) as dump:
             dump.open(fd)
             dump.write(btf_view.HEADER)

@@ -156,11 +156,6 @@ class Btf:
         self._cache = {}
         self._names = {}
 
-    @classmethod
-    def from_file(cls, path, base=None):
-        with open(path, "rb") as f:
-            return cls(f.read(), base)
-
     @property
     def strings_all(self):
         """The string section of the base and this BTF together (offsets are global)."""

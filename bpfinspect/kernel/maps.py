@@ -10,6 +10,7 @@ import errno
 from ctypes import byref, c_uint32
 
 from bpfinspect import constants as C
+from bpfinspect.btfparse import files
 from bpfinspect.btfparse.parser import Btf
 from bpfinspect.errors import BpfError, from_errno
 from bpfinspect.kernel.info import btf_data
@@ -145,7 +146,7 @@ def layout(fd, info, map_model):
             kind = "prog_array"
     btf, key_type, value_type = None, 0, 0
     if info.btf_vmlinux_value_type_id:
-        btf = Btf.from_file(C.VMLINUX_BTF)
+        btf = Btf(files.read(C.VMLINUX_BTF))
         value_type = info.btf_vmlinux_value_type_id
     elif info.btf_value_type_id:
         btf = Btf(btf_data(info.btf_id))
