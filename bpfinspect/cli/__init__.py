@@ -93,6 +93,10 @@ def main(argv=None):
     if argv is None:
         argv = sys.argv[1:]
     options, words = split_argv(argv)
+    if options.debug:  # libbpf's own messages too (quiet by default)
+        from bpfinspect.kernel import libbpf
+
+        libbpf.show_messages(True)
     output = _output(options)
     status = 0
     try:

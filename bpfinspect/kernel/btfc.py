@@ -40,7 +40,7 @@ class CDump:
         self.libc = _libc()
         self.base = base
         if base is not None:
-            self.btf = self.lb.btf__new_split(data, len(data), base.btf)
+            self.btf = self._parse_split(data, base)
         else:
             self.btf = self.lb.btf__new(data, len(data))
         if not self.btf or self.lb.libbpf_get_error(self.btf):
@@ -49,6 +49,19 @@ class CDump:
             raise from_errno(err or errno.EINVAL, "failed to load BTF")
         self.file = None
         self.dump = None
+
+    def _parse_split(self, data, base):
+        """libbpf's btf over `data` split over `base`: btf__new_split is newer than the
+        oldest libbpf 1.x, btf__parse_raw_split is in every one, so `data` goes through a
+        memfd that it reads."""
+        fd = os.memfd_create("bpfinspect-split-btf")
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            return self.lb.btf__parse_raw_split(b"/proc/self/fd/%d" % fd, base.btf)
+        finally:
+            os.close(fd)
 
     def open(self, fd):
         """Start a btf_dump that writes to file descriptor `fd` (kept open: a dup is used)."""

@@ -37,7 +37,8 @@ PROTOTYPES = {
     "btf__free": (None, [c_void_p]),
     "btf__load_vmlinux_btf": (c_void_p, []),
     "btf__new": (c_void_p, [c_char_p, c_uint32]),
-    "btf__new_split": (c_void_p, [c_char_p, c_uint32, c_void_p]),
+    "btf__parse_raw_split": (c_void_p, [c_char_p, c_void_p]),
+    "libbpf_set_print": (c_void_p, [c_void_p]),
     "btf__type_cnt": (c_uint32, [c_void_p]),
     "btf_dump__new": (c_void_p, [c_void_p, c_void_p, c_void_p, c_void_p]),
     "btf_dump__dump_type": (c_int, [c_void_p, c_uint32]),
@@ -82,7 +83,18 @@ def lib():
     global _lib
     if _lib is None:
         _lib = _load()
+        _lib.default_print = _lib.libbpf_set_print(None)
+        show_messages(_messages)
     return _lib
+
+
+def show_messages(on):
+    """Let libbpf print its messages (`libbpf: ...`) on stderr, or keep them quiet (the
+    default: bpfinspect says what went wrong in its own one line)."""
+    global _messages
+    _messages = on
+    if _lib is not None:
+        _lib.libbpf_set_print(_lib.default_print if on else None)
 
 
 def _load():
