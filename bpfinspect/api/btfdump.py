@@ -6,7 +6,7 @@ import os
 from bpfinspect import model
 from bpfinspect.btfparse import files
 from bpfinspect.btfparse import sort as btf_sort
-from bpfinspect.btfparse.parser import Btf, check_references
+from bpfinspect.btfparse.parser import Btf, check_names, check_references
 from bpfinspect.constants import SYSFS_BTF_DIR, VMLINUX_BTF
 from bpfinspect.errors import EXIT_INVALID, BpfError, BtfError
 from bpfinspect.kernel.btfc import CDump
@@ -52,6 +52,7 @@ def load(source, for_c=False, sort=True):
             btf.check()
         if for_c and not source.trusted:
             check_references(btf)
+            check_names(btf)
     except BtfError as exc:
         raise BpfError("failed to load BTF from %s: %s" % (source.label, exc.message),
                        exit_status=EXIT_INVALID) from None

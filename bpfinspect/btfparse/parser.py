@@ -6,6 +6,7 @@ the base's type ids and string offsets. Every offset and count is checked: a cor
 raises BtfError, never IndexError or struct.error.
 """
 
+import re
 import struct
 
 from bpfinspect.constants import BTF_KIND_NAMES as KIND_NAMES
@@ -255,6 +256,24 @@ class Btf:
         return (self.type(i) for i in range(self.start_id, self.count))
 
 
+# kinds no type may refer to (a DECL_TAG tags others; a VAR belongs to its DATASEC), and
+# kinds that have no size, so no struct member or array element may be of them (libbpf's C
+# dumper divides by their alignment, 0: SIGFPE)
+_NEVER_REFERRED = frozenset((DECL_TAG, DATASEC))
+_SIZELESS = frozenset((FUNC, FUNC_PROTO, VAR, DATASEC, DECL_TAG))
+_MODIFIERS = frozenset((TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG))
+
+
+def _resolved_kind(btf, type_id):
+    """The kind under typedefs and modifiers (a loop is reported elsewhere: UNKN here)."""
+    for _ in range(64):
+        t = btf.type(type_id)
+        if t.kind not in _MODIFIERS:
+            return t.kind
+        type_id = t.type
+    return UNKN
+
+
 # kinds whose one reference can chain into a loop with no definition to stop at
 _CHAINING = frozenset((PTR, TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG, FUNC, VAR, DECL_TAG))
 
@@ -291,6 +310,17 @@ def check_references(btf):
             if ref >= count:
                 raise BtfError("BTF type %d refers to type %d, out of range (%d types)"
                                % (type_id, ref, count - 1))
+        for ref in refs:
+            kind = btf.type(ref).kind
+            if kind in _NEVER_REFERRED or (kind == VAR and t.kind != DATASEC):
+                raise BtfError("BTF type %d refers to type %d, a %s, which %s" % (
+                    type_id, ref, KIND_NAMES[kind],
+                    "only a DATASEC holds" if kind == VAR else "no type may refer to"))
+        if t.kind in (STRUCT, UNION, ARRAY):
+            for ref in (refs[:1] if t.kind == ARRAY else refs):
+                if _resolved_kind(btf, ref) in _SIZELESS:
+                    raise BtfError("BTF type %d holds type %d, which has no size"
+                                   % (type_id, ref))
     done = set()
     for start in nexts:
         seen = []
@@ -301,3 +331,35 @@ def check_references(btf):
             seen.append(node)
             node = nexts[node]
         done.update(seen)
+
+
+_UNSAFE_NAME = re.compile(rb"[\x01-\x1f\x7f]|\xc2[\x80-\x9f]")
+
+
+def check_names(btf):
+    """BtfError when a name that a C header would print holds control characters or bytes
+    that are not UTF-8 (no C identifier does, and they would reach the terminal as they
+    are). One scan of the string section tells that most BTF has none."""
+    try:
+        btf.strings.decode("utf-8")
+        if not _UNSAFE_NAME.search(btf.strings):
+            return
+    except UnicodeDecodeError:
+        pass
+    for t in btf.types():
+        names = [t.name_off]
+        if t.kind in (STRUCT, UNION):
+            names += [m[0] for m in t._items("<III")]
+        elif t.kind in (ENUM, ENUM64):
+            names += [e[0] for e in t._items("<III" if t.kind == ENUM64 else "<II")]
+        elif t.kind == FUNC_PROTO:
+            names += [p[0] for p in t.params()]
+        for off in names:
+            raw = btf.string(off).encode("utf-8", "surrogateescape")
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raw = b"\x01"
+            if _UNSAFE_NAME.search(raw):
+                raise BtfError("BTF type %d: a name with control characters or bytes that are "
+                               "not UTF-8 cannot be written as C" % t.id)

@@ -2,6 +2,7 @@
 show_btf_json), the raw dump of `btf dump ... format raw` (dump_btf_type) as text lines or
 JSON-ready dicts, and the frame bpftool 7.8 puts around a C header (dump_btf_c)."""
 
+import re
 import struct
 
 from bpfinspect.btfparse import parser as P
@@ -61,14 +62,30 @@ def type_ids(btf, roots=()):
     return list(roots) if roots else range(btf.start_id, btf.count)
 
 
+# a string section that holds any of these needs its names escaped (NUL ends each string)
+_UNSAFE_STRINGS = re.compile(rb"[\x01-\x1f\x7f]|\xc2[\x80-\x9f]")
+
+
+def _is_utf8(data):
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def raw_text(btf, ids):
-    """The raw dump as chunks of text (one pass over the records, no Type objects)."""
+    """The raw dump as chunks of text (one pass over the records, no Type objects). Names
+    are escaped as every text view escapes untrusted text; most BTF needs no escaping, which
+    one scan of its string section tells."""
     out = []
     data = btf.types_data
     unpack = _TYPE.unpack_from
     u32 = struct.Struct("<I").unpack_from
     i32 = struct.Struct("<i").unpack_from
     table = btf.string_table()
+    if _UNSAFE_STRINGS.search(btf.strings) or not _is_utf8(btf.strings):
+        table = {off: safe(text) for off, text in table.items()}
     offset_of = btf.offset_of
     first_own = btf.start_id
 
@@ -78,7 +95,7 @@ def raw_text(btf, ids):
         s = table.get(off)
         if s is None:
             try:
-                s = btf.string(off)
+                s = safe(btf.string(off))
             except BtfError:
                 return "(invalid)"
         return s

@@ -6,7 +6,6 @@ only for its own (`version` for none)."""
 import importlib
 
 from bpfinspect.views.output import Output, error_text
-from bpfinspect.views.textsafe import safe_block
 
 
 def _view(kind):
@@ -73,7 +72,7 @@ class TextOutput(Output):
         from bpfinspect.views import btf
 
         for chunk in btf.raw_text(btf_obj, btf.type_ids(btf_obj, roots)):
-            self.out.write(safe_block(chunk))
+            self.out.write(chunk)
 
     def version(self, info):
         features = ",".join(" " + name for name, on in info["features"].items() if on)

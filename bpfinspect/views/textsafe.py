@@ -1,4 +1,6 @@
-"""Untrusted text (names, paths, comm) made safe for a terminal.
+"""Untrusted text (names, paths, comm, source lines) made safe for a terminal: one rule for
+every text view. C0 controls and DEL print as \\xNN, C1 controls (U+0080..U+009F, which
+some terminals obey) as \\u00NN, and bytes that are not UTF-8 as \\xNN.
 
 The patterns are compiled when first used: compiling them costs every command a few
 milliseconds of start-up, and most commands print no untrusted text on some paths."""
@@ -6,9 +8,9 @@ milliseconds of start-up, and most commands print no untrusted text on some path
 import re
 
 _PATTERNS = {
-    "safe": "[\x00-\x1f\x7f\udc80-\udcff]",
-    "source": "[\x00-\x08\x0a-\x1f\x7f\udc80-\udcff]",  # tabs stay
-    "block": "[\x00-\x08\x0b-\x1f\x7f\udc80-\udcff]",  # newlines and tabs stay
+    "safe": "[\x00-\x1f\x7f-\x9f\udc80-\udcff]",
+    "source": "[\x00-\x08\x0a-\x1f\x7f-\x9f\udc80-\udcff]",  # tabs stay
+    "block": "[\x00-\x08\x0b-\x1f\x7f-\x9f\udc80-\udcff]",  # newlines and tabs stay
 }
 _compiled = {}
 
@@ -18,6 +20,8 @@ def _escape(match):
     code = ord(ch)
     if code >= 0xDC80:
         code -= 0xDC00  # a byte that was not UTF-8
+    elif code >= 0x80:
+        return "\\u%04x" % code
     return "\\x%02x" % code
 
 

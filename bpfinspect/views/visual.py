@@ -8,6 +8,7 @@ from bpfinspect.isa import cfg
 from bpfinspect.isa.printer import CachedPrinter
 from bpfinspect.views.listing import LineIndex, ltrim
 from bpfinspect.views.output import Output, error_text
+from bpfinspect.views.textsafe import safe, safe_source
 
 _INSN_SPECIAL = re.compile(r"([<>|&])")
 _LABEL_SPECIAL = re.compile(r'([\\"{}<>| ])')
@@ -25,12 +26,14 @@ _PROTO_SPECIAL = re.compile(r'([\\"{}<>|])')
 
 def _proto_text(text):
     """A BTF prototype: bpftool prints it raw; its spaces stay, quoting characters (which no
-    C prototype has, but BTF names are untrusted) are escaped."""
-    return _PROTO_SPECIAL.sub(r"\\\1", text)
+    C prototype has, but BTF names are untrusted) and control characters are escaped."""
+    return _PROTO_SPECIAL.sub(r"\\\1", safe(text))
 
 
 def _label_text(text):
-    return _LABEL_SPECIAL.sub(r"\\\1", text)
+    """Source text and file names from BTF: control characters escaped as in every text
+    view, then DOT's special characters."""
+    return _LABEL_SPECIAL.sub(r"\\\1", safe_source(text))
 
 
 def shorten_path(path):
