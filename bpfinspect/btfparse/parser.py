@@ -267,6 +267,8 @@ _MODIFIERS = frozenset((TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG))
 def _resolved_kind(btf, type_id):
     """The kind under typedefs and modifiers (a loop is reported elsewhere: UNKN here)."""
     for _ in range(64):
+        if not type_id:
+            return UNKN
         t = btf.type(type_id)
         if t.kind not in _MODIFIERS:
             return t.kind
@@ -311,7 +313,7 @@ def check_references(btf):
                 raise BtfError("BTF type %d refers to type %d, out of range (%d types)"
                                % (type_id, ref, count - 1))
         for ref in refs:
-            kind = btf.type(ref).kind
+            kind = btf.type(ref).kind if ref else UNKN  # 0: void
             if kind in _NEVER_REFERRED or (kind == VAR and t.kind != DATASEC):
                 raise BtfError("BTF type %d refers to type %d, a %s, which %s" % (
                     type_id, ref, KIND_NAMES[kind],
