@@ -77,6 +77,7 @@ class Libbpf:
 
 
 _lib = None
+_messages = False  # libbpf's own messages on stderr (only with -d)
 
 
 def lib():
