@@ -4,10 +4,10 @@
 PYTHON ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
-DEBIAN_PACKAGES := bpftool clang bpftrace graphviz libbpf1 libbpf-dev linux-libc-dev util-linux binutils
+DEBIAN_PACKAGES := bpftool clang bpftrace graphviz libbpf1 libbpf-dev linux-libc-dev util-linux binutils iproute2
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench docs check-root deps mounts clean
+.PHONY: run test test-unit bench docs check-root deps mounts clean
 
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ run: check-root $(STAMP)
 
 test: deps mounts $(STAMP)
 	$(VPY) -m pytest -ra
+
+# the tests that need nothing: no root, bpffs, clang, bpftool or bpftrace (any user, < 20 s)
+test-unit: $(STAMP)
+	$(VPY) -m pytest -q -p no:cacheprovider tests/unit
 
 bench: deps mounts $(STAMP)
 	$(VPY) tests/perf/bench.py

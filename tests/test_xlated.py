@@ -315,13 +315,3 @@ def test_visual_block_with_btf(programs):
     ellipsis, short = shorten_path(path)
     assert ("; int sock_filter(struct __sk_buff * skb):\\l\\\n; [%s%s line:" % (
         ellipsis, short)) in out
-
-
-def test_shorten_path():
-    from bpfinspect.views.visual import shorten_path
-
-    assert shorten_path("/short/file.c") == ("", "/short/file.c")
-    assert shorten_path("/a/very/long/directory/name/that/goes/on/file.bpf.c") == (
-        "...", "/name/that/goes/on/file.bpf.c")
-    assert shorten_path("/x/" + "f" * 40 + ".c") == ("...", "/" + "f" * 40 + ".c")
-    assert shorten_path("f" * 40) == ("", "f" * 40)

@@ -46,7 +46,7 @@ def shorten_path(path):
             return "", path
         return "...", path[cut:]
     cut = path.rfind("/")
-    if cut >= 0:
+    if cut > 0:  # "..." only where something was cut off
         return "...", path[cut:]
     return "", path
 

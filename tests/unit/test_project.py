@@ -29,7 +29,7 @@ def test_completion_without_libbpf():
     proc = subprocess.run([sys.executable, "-m", "bpfinspect"], capture_output=True, text=True,
                           env=env, cwd=ROOT)
     assert proc.returncode == 0
-    assert proc.stdout == "plain,prog\n"
+    assert proc.stdout == "plain,prog\nplain,perf\n"
     env["COMP_WORDS"] = "bpfinspect prog s"
     env["COMP_CWORD"] = "2"
     proc = subprocess.run([sys.executable, "-m", "bpfinspect"], capture_output=True, text=True,

@@ -1,0 +1,122 @@
+"""The Output interface (views/output.py) as make_output() hands it out: errors in each
+mode, `null`, `version`, and what an output kind has no view of."""
+
+import io
+
+import pytest
+
+from bpfinspect import model
+from bpfinspect.errors import UsageError
+from bpfinspect.isa import cfg
+from bpfinspect.views import make_output
+from bpfinspect.views.output import Unsupported, error_text
+from bpfinspect.views.visual import DotOutput
+from tests import rawprogs
+from tests.unit.records import program, xlated
+
+
+def test_error_text_goes_to_stderr(capsys):
+    """bpftool's p_err without -j: `Error: ...` on stderr, after what stdout holds."""
+    out = io.StringIO()
+    out.write("partial\n")
+    error_text(out, "can't get next program: Operation not permitted")
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == (
+        "", "Error: can't get next program: Operation not permitted\n")
+    assert out.getvalue() == "partial\n"
+
+
+def test_error_text_escapes_control_characters(capsys):
+    error_text(io.StringIO(), "no program with name 'a\nb\x1b'")
+    assert capsys.readouterr().err == "Error: no program with name 'a\\x0ab\\x1b'\n"
+
+
+def test_text_and_dot_errors_on_stderr(capsys):
+    for kind in ("text", "dot"):
+        out = io.StringIO()
+        output = make_output(kind, out)
+        output.error("what is 'id'?")
+        output.close()
+        assert out.getvalue() == ""
+        assert capsys.readouterr().err == "Error: what is 'id'?\n"
+
+
+def test_json_error_on_stdout(capsys):
+    out = io.StringIO()
+    output = make_output("json", out)
+    output.error("what is 'id'?\t\"x\"")
+    output.close()
+    assert out.getvalue() == '{"error":"what is \'id\'?\\t\\"x\\""}\n'
+    assert capsys.readouterr().err == ""
+
+
+def test_json_error_closes_an_open_listing():
+    """An error in the middle of a listing: the array is closed around it (valid JSON)."""
+    out = io.StringIO()
+    output = make_output("json", out)
+    output.stream.begin_array()
+    output.stream.value({"id": 1})
+    output.error("interrupted")
+    output.close()
+    assert out.getvalue() == '[{"id":1},{"error":"interrupted"}]\n'
+
+
+def test_null():
+    """Where a command has no output: `null` in JSON, nothing in text."""
+    out = io.StringIO()
+    output = make_output("json", out)
+    output.null()
+    output.close()
+    assert out.getvalue() == "null\n"
+    out = io.StringIO()
+    output = make_output("text", out)
+    output.null()
+    output.close()
+    assert out.getvalue() == ""
+
+
+def test_version():
+    """bpftool's `version`: features listed as `features: a, b`."""
+    info = {"version": "0.1.0", "libbpf_version": "1.8.0",
+            "features": {"llvm": True, "skeletons": False, "capstone": True}}
+    out = io.StringIO()
+    make_output("text", out).version(info)
+    assert out.getvalue() == "bpfinspect v0.1.0\nusing libbpf v1.8.0\nfeatures: llvm, capstone\n"
+    out = io.StringIO()
+    make_output("text", out).version(dict(info, libbpf_version=None, features={}))
+    assert out.getvalue() == "bpfinspect v0.1.0\nusing libbpf (not found)\nfeatures:\n"
+    out = io.StringIO()
+    output = make_output("json", out)
+    output.version(info)
+    output.close()
+    assert out.getvalue() == (
+        '{"version":"0.1.0","libbpf_version":"1.8.0",'
+        '"features":{"llvm":true,"skeletons":false,"capstone":true}}\n')
+
+
+def test_make_output_kinds():
+    assert isinstance(make_output("dot", io.StringIO()), DotOutput)
+    assert make_output("json", io.StringIO(), pretty=True).stream.pretty
+    with pytest.raises(KeyError):
+        make_output("yaml", io.StringIO())
+
+
+def test_what_an_output_has_no_view_of():
+    """Unsupported is a UsageError, so the CLI reports it as one line."""
+    x = xlated(rawprogs.PROGRAMS["three"])
+    graph = model.Cfg(x, cfg.build(x.image.insns(), []))
+    cases = [
+        (make_output("dot", io.StringIO()), "objects", ("prog", [program()]),
+         "dot output has no view of prog objects"),
+        (make_output("dot", io.StringIO()), "xlated", ([x],),
+         "dot output has no view of xlated instructions"),
+        (make_output("text", io.StringIO()), "cfg", ([graph],),
+         "text output has no view of control-flow graphs"),
+        (make_output("json", io.StringIO()), "cfg", ([graph],),
+         "json output has no view of control-flow graphs"),
+    ]
+    for output, method, args, message in cases:
+        with pytest.raises(Unsupported) as exc:
+            getattr(output, method)(*args)
+        assert isinstance(exc.value, UsageError)
+        assert str(exc.value) == message
