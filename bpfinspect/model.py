@@ -231,3 +231,236 @@ class Cfg(Record):
     """A program's control-flow graph: its Xlated and its isa.cfg.Function list."""
 
     __slots__ = ("xlated", "funcs")
+
+
+# net
+
+
+class NetXdp(Record):
+    """An XDP attachment on a device: `mode` ("generic", "driver", "offload") and prog `id`;
+    for several modes at once (XDP_ATTACHED_MULTI) mode and id are None and
+    `multi_attachments` holds (mode, id) pairs."""
+
+    __slots__ = ("devname", "ifindex", "mode", "id", "multi_attachments")
+    _defaults = {"mode": None, "id": None, "multi_attachments": None}
+
+
+class NetTcx(Record):
+    """A program on a device's tcx or netkit hook (`kind` "tcx/ingress", ...): its full
+    name (None when it has none), its prog and link flags as bit values, link_id 0 when
+    attached without a link."""
+
+    __slots__ = ("devname", "ifindex", "kind", "name", "prog_id", "prog_flags", "link_id",
+                 "link_flags")
+
+
+class NetTcFilter(Record):
+    """A classic cls_bpf filter: `kind` is the parent's TCA_KIND, "root", "clsact/ingress"
+    or "clsact/egress"; `act` its bpf actions as (name, id) pairs (None: no action list).
+    name and id are None where netlink did not carry them."""
+
+    __slots__ = ("devname", "ifindex", "kind", "name", "id", "act")
+    _defaults = {"name": None, "id": None, "act": None}
+
+
+class NetFilterLink(Record):
+    """A netfilter link: protocol family, hook number, priority, flags, and its prog `id`."""
+
+    __slots__ = ("pf", "hook", "prio", "flags", "id")
+
+
+class NetShow(Record):
+    """`net show`: xdp (NetXdp), tc (NetTcx and NetTcFilter, bpftool's order), the
+    flow_dissector prog id of the netns (0: none) and netfilter (NetFilterLink) sections."""
+
+    __slots__ = ("xdp", "tc", "flow_dissector", "netfilter")
+
+
+# link
+
+
+class Link(Record):
+    """A BPF link, as `link show` describes it: `type` libbpf 1.8's name or the number
+    (type_number) it has no name for; `detail` the type's own record (LinkRawTracepoint, ...;
+    None for types without a body: tracing_multi, unspec, types newer than bpftool 7.8);
+    pinned: None when pins were not looked up, or when nothing is pinned; pids: Owner tuple;
+    bpf_cookie: a perf_event link's cookie when processes hold it (bpftool's pid iterator
+    reports it with them), else None."""
+
+    __slots__ = ("id", "type", "type_number", "prog_id", "detail", "pinned", "pids",
+                 "bpf_cookie")
+    _defaults = {"detail": None, "pinned": None, "pids": (), "bpf_cookie": None}
+
+
+class LinkRawTracepoint(Record):
+    __slots__ = ("tp_name", "cookie")
+    _defaults = {"cookie": 0}
+
+
+class LinkTracing(Record):
+    """prog_type and attach_type: names, or numbers without a name."""
+
+    __slots__ = ("prog_type", "attach_type", "target_obj_id", "target_btf_id", "cookie")
+    _defaults = {"target_obj_id": 0, "target_btf_id": 0, "cookie": 0}
+
+
+class LinkCgroup(Record):
+    __slots__ = ("cgroup_id", "attach_type")
+
+
+class LinkIter(Record):
+    """map_id for map iterators; tid or pid (None when 0) for task iterators; cgroup_id and
+    order for cgroup iterators."""
+
+    __slots__ = ("target_name", "map_id", "tid", "pid", "cgroup_id", "order")
+    _defaults = {"map_id": None, "tid": None, "pid": None, "cgroup_id": None, "order": None}
+
+
+class LinkNetns(Record):
+    __slots__ = ("netns_ino", "attach_type")
+
+
+class LinkDevice(Record):
+    """xdp (attach_type None), tcx and netkit links: devname None when the ifindex names no
+    device here (bpftool's `(unknown)`), ifindex 0 when detached."""
+
+    __slots__ = ("devname", "ifindex", "attach_type")
+    _defaults = {"attach_type": None}
+
+
+class LinkSockmap(Record):
+    __slots__ = ("map_id", "attach_type")
+
+
+class LinkStructOps(Record):
+    __slots__ = ("map_id",)
+
+
+class LinkNetfilter(Record):
+    __slots__ = ("pf", "hook", "prio", "flags")
+
+
+class KprobeMultiFunc(Record):
+    """module None for vmlinux."""
+
+    __slots__ = ("addr", "func", "module", "cookie")
+
+
+class LinkKprobeMulti(Record):
+    """funcs: the probed functions matched against kallsyms, in address order (empty when
+    kallsyms hides addresses)."""
+
+    __slots__ = ("retprobe", "func_cnt", "missed", "funcs")
+
+
+class UprobeMultiFunc(Record):
+    __slots__ = ("offset", "ref_ctr_offset", "cookie")
+
+
+class LinkUprobeMulti(Record):
+    __slots__ = ("retprobe", "path", "func_cnt", "pid", "funcs")
+
+
+class LinkKprobe(Record):
+    """A perf_event link on a kprobe or kretprobe."""
+
+    __slots__ = ("retprobe", "addr", "func", "offset", "missed", "cookie")
+
+
+class LinkUprobe(Record):
+    """A perf_event link on a uprobe or uretprobe."""
+
+    __slots__ = ("retprobe", "file", "offset", "cookie", "ref_ctr_offset")
+
+
+class LinkTracepoint(Record):
+    """A perf_event link on a tracepoint."""
+
+    __slots__ = ("tracepoint", "cookie")
+
+
+class LinkPerfEvent(Record):
+    """A perf_event link on another perf event: event_type and event_config are bpftool's
+    names, or numbers it has no name for."""
+
+    __slots__ = ("event_type", "event_config", "cookie")
+
+
+class CgroupProg(Record):
+    """A program attached to a cgroup (`cgroup show|tree`): attach_type is bpftool's name or
+    a number; attach_flags is None with `effective`; attach_btf_name None where bpftool
+    prints none ("" is printed as bpftool prints it); level: the nftw depth (0 = no indent)."""
+
+    __slots__ = ("id", "attach_type", "attach_flags", "name", "attach_btf_name",
+                 "attach_btf_obj_id", "attach_btf_id", "level")
+    _defaults = {"attach_flags": None, "attach_btf_name": None, "attach_btf_obj_id": 0,
+                 "attach_btf_id": 0, "level": 0}
+
+
+class CgroupShow(Record):
+    """`cgroup show`: programs is None when the cgroup has none (bpftool prints nothing)."""
+
+    __slots__ = ("effective", "programs")
+
+
+class CgroupNode(Record):
+    __slots__ = ("cgroup", "programs")
+
+
+class CgroupTree(Record):
+    """`cgroup tree`: cgroups is an iterable of CgroupNode, produced while the tree is walked
+    (an error mid-walk comes after what was already written, as in bpftool)."""
+
+    __slots__ = ("effective", "cgroups")
+
+
+class PerfAttachment(Record):
+    """`perf show`: one process fd holding a perf event with a BPF program. fd_type is
+    bpftool's name (raw_tracepoint, tracepoint, kprobe, kretprobe, uprobe, uretprobe);
+    name is the tracepoint, function or file; offset/addr as bpf_task_fd_query gives them."""
+
+    __slots__ = ("pid", "fd", "prog_id", "fd_type", "name", "offset", "addr")
+    _defaults = {"name": None, "offset": 0, "addr": 0}
+
+
+class SystemConfig(Record):
+    """`feature probe`'s system section: procfs is (unprivileged_bpf_disabled, bpf_jit_enable,
+    bpf_jit_harden, bpf_jit_kallsyms, bpf_jit_limit), -1 where unreadable, None when /proc is
+    not procfs; config is {CONFIG_X: value} of the options set, None when no kernel config
+    could be read."""
+
+    __slots__ = ("procfs", "config")
+
+
+class HelperProbe(Record):
+    """The helpers probed for one program type: helpers is ((bpf_name, available), ...);
+    supported is whether the program type itself loads."""
+
+    __slots__ = ("prog_type", "supported", "helpers")
+
+
+class FeatureProbe(Record):
+    """`feature probe`: target is "unspec", "kernel" or "dev"; prefix is the macros' prefix
+    (None: no macros); system is None for a device; prog_types and map_types are
+    ((name, available), ...); misc is ((json key, plain name, macro name, available), ...)."""
+
+    __slots__ = ("target", "ifindex", "prefix", "system", "syscall", "prog_types", "map_types",
+                 "helpers", "misc")
+    _defaults = {"prefix": None, "prog_types": (), "map_types": (), "helpers": (), "misc": ()}
+
+
+class StructOps(Record):
+    """`struct_ops show`: one struct_ops map; kernel_struct_ops is the kernel's value type
+    name without `bpf_struct_ops_`."""
+
+    __slots__ = ("id", "name", "kernel_struct_ops")
+
+
+class StructOpsDump(Record):
+    """`struct_ops dump`: one map's bpf_map_info and value as raw bytes, with what formats
+    them: btf (vmlinux, btfparse.parser.Btf), the type ids of the kernel's struct
+    bpf_map_info and of the value (named value_name), and prog_names {prog id: name or None}
+    of the programs in the value's function pointers."""
+
+    __slots__ = ("btf", "map_info_type_id", "map_info", "value_type_id", "value_name", "value",
+                 "prog_names")

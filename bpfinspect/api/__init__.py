@@ -15,12 +15,12 @@ AccessDenied (not root), LibraryMissing (no libbpf.so.1), UsageError, CorruptInp
 Reading changes nothing in the kernel: maps are opened read-only.
 """
 
-from bpfinspect.api.listing import BtfObject, Map, Program, iter_records, one
+from bpfinspect.api.listing import BtfObject, Link, Map, Program, iter_records, one
 from bpfinspect.errors import UsageError
 from bpfinspect.model import Selector
 
 __all__ = ["programs", "maps", "btf_objects", "program", "map", "btf", "Program", "Map",
-           "BtfObject"]
+           "BtfObject", "net_attachments", "links", "link", "Link"]
 
 
 def programs(pinned=True, pids=True):
@@ -63,3 +63,24 @@ def map(id=None, name=None, pinned=None):  # noqa: A001,A002 - bpftool's words
 def btf(id):  # noqa: A002
     """The BTF object with this id."""
     return one("btf", Selector("id", id))
+
+
+def links(pinned=True, pids=True):
+    """Every BPF link (Link: model.Link with .program()), in id order: type, prog_id, and in
+    `.detail` the link type's own record (model.LinkRawTracepoint, LinkCgroup, LinkDevice,
+    ...; None for types without a body)."""
+    return list(iter_records("link", pinned=pinned, pids=pids))
+
+
+def link(id=None, pinned=None):  # noqa: A002 - bpftool's words
+    """The one link with this id or pinned path; NoSuchObject when there is none."""
+    return one("link", _selector("link", id=id, pinned=pinned))
+
+
+def net_attachments(dev=None):
+    """What `net show` shows, as a model.NetShow (xdp, tc, flow_dissector, netfilter) of
+    this process's network namespace; `dev` limits xdp and tc to one device (NoSuchObject
+    when there is no such device). Needs pyroute2."""
+    from bpfinspect.api import net
+
+    return net.show(dev)

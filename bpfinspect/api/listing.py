@@ -125,7 +125,20 @@ class BtfObject(model.BtfObject):
         return btfdump.c_header_text(btfdump.kernel_source(self.id), sort)
 
 
-CLASSES = {"prog": Program, "map": Map, "btf": BtfObject}
+class Link(model.Link):
+    """A BPF link (model.Link's fields: `detail` holds the link type's own record)."""
+
+    __slots__ = ()
+
+    def program(self):
+        """The Program this link attaches (None for struct_ops links, which attach a map)."""
+        if not self.prog_id:
+            return None
+        with objects.open_by_id("prog", self.prog_id) as obj:
+            return record("prog", obj, lookups("prog"))
+
+
+CLASSES = {"prog": Program, "map": Map, "btf": BtfObject, "link": Link}
 
 
 def lookups(kind, pinned=False, pids=True, metadata=True):

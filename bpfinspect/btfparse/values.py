@@ -9,6 +9,7 @@ order, and Encoded tokens for what bpftool prints raw (hex numbers in its plain-
 import struct
 
 from bpfinspect.btfparse import parser as P
+from bpfinspect.btfparse.signature import type_only
 from bpfinspect.constants import METADATA_PREFIX
 from bpfinspect.errors import BtfError, FormatError
 from bpfinspect.model import Encoded
@@ -50,15 +51,19 @@ def resolve_size(btf, type_id, depth=0):
     raise FormatError("BTF type %d: reference loop" % type_id)
 
 
-def format_value(btf, type_id, data, plain=False):
+def format_value(btf, type_id, data, plain=False, prog_name=None):
     """`data` (bytes) as BTF type `type_id`; FormatError when it cannot be.
+
+    `prog_name` (bpftool's prog_id_as_func_ptr, for struct_ops values): a function pointer
+    holding a program id prints as `<prototype> <name>/prog_id:<id>` (` 0` when null), the
+    name being prog_name(id), or `<unknown_prog_name>` when that returns None.
 
     The work is bounded by the bytes formatted, not by what the type declares: elements
     are sliced as views (no copies), an array of zero-size elements shows ZERO_SIZE_SHOWN
     of them and a string saying how many more there are, and a value that would need more
     than VALUES_PER_BYTE values per byte of data is a FormatError."""
     try:
-        return _Formatter(btf, plain, len(data)).do(type_id, 0, memoryview(data), 0)
+        return _Formatter(btf, plain, len(data), prog_name).do(type_id, 0, memoryview(data), 0)
     except (struct.error, IndexError, RecursionError) as exc:
         raise FormatError("BTF type %d does not fit the data: %s" % (type_id, exc)) from None
 
@@ -98,9 +103,10 @@ def _bits(data, bit_offset, nr_bits):
 
 
 class _Formatter:
-    def __init__(self, btf, plain, nbytes):
+    def __init__(self, btf, plain, nbytes, prog_name=None):
         self.btf = btf
         self.plain = plain
+        self.prog_name = prog_name
         self.budget = VALUES_PER_BYTE * nbytes + VALUES_MIN
 
     def do(self, type_id, bit_offset, data, depth):
@@ -123,6 +129,10 @@ class _Formatter:
             return self.enum64(t, data)
         if k == P.PTR:
             value = int.from_bytes(bytes(data[:8]).ljust(8, b"\0"), "little")
+            if self.prog_name is not None and value <= 0xFFFFFFFF:
+                text = self.func_ptr(t, value)
+                if text is not None:
+                    return text
             if self.plain:
                 return "0x%x" % value if value else "(nil)"
             return value
@@ -138,6 +148,20 @@ class _Formatter:
             return {t.name: [self.do(var, 0, data[off:], depth + 1)
                              for var, off, _size in t.variables()]}
         raise FormatError("(unsupported-kind)")
+
+    def func_ptr(self, t, prog_id):
+        """btf_dumper's dump_prog_id_as_func_ptr, or None for a pointer that is not one."""
+        proto_id = resolve(self.btf, t.type) if t.type else 0
+        if not proto_id or self.btf.type(proto_id).kind != P.FUNC_PROTO:
+            return None
+        sig = type_only(self.btf, proto_id)
+        if not sig:
+            return None
+        if not prog_id:
+            return sig + " 0"
+        name = self.prog_name(prog_id)
+        return "%s %s/prog_id:%u" % (sig, name if name is not None else "<unknown_prog_name>",
+                                     prog_id)
 
     def int(self, t, bit_offset, data):
         encoding, int_offset, nr_bits = t.int_encoding()

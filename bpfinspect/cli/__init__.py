@@ -22,7 +22,8 @@ USAGE = (
     "Usage: bpfinspect [OPTIONS] OBJECT { COMMAND | help }\n",
     "       bpfinspect version\n",
     "\n",
-    "       OBJECT := { prog | map | btf }\n",
+    "       OBJECT := { prog | map | link | cgroup | perf | net | feature | btf | struct_ops |\n",
+    "                   iter }\n",
     "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} |\n",
     "                    {-V|--version} | {-o|--output} FILE }\n",
 )
@@ -51,7 +52,14 @@ TABLE_ORDER = ("help", "batch", "prog", "map", "link", "cgroup", "perf", "net", 
 COMMANDS = {
     "prog": ("prog", "prog"),
     "map": ("map", "map_group"),
+    "link": ("link", "link"),
     "btf": ("btf", "btf"),
+    "net": ("net", "net"),
+    "cgroup": ("cgroup", "cgroup"),
+    "perf": ("perf", "perf"),
+    "feature": ("feature", "feature"),
+    "struct_ops": ("struct_ops", "struct_ops"),
+    "iter": ("iter", "iter_group"),
     "version": ("version", "version"),
 }
 

@@ -12,6 +12,7 @@ USAGE = (
     "Usage: bpfinspect prog { show | list } [PROG]\n",
     "       bpfinspect prog dump xlated PROG [{ file FILE | [opcodes] [linum] [visual] }]\n",
     "       bpfinspect prog dump jited  PROG [{ file FILE | [opcodes] [linum] }]\n",
+    "       bpfinspect prog tracelog\n",
     "       bpfinspect prog help\n",
     "\n",
     "       PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }\n",
@@ -146,3 +147,70 @@ def _write_image(r, image, path):
         raise BpfError("error writing output file: short write")
     if r.options.json:
         r.output.null()
+
+
+@prog.command("tracelog", context_settings=common.COMMAND_SETTINGS,
+              help="Stream the kernel's trace pipe (bpf_printk output) until Ctrl-C; mounts "
+                   "tracefs when it is nowhere (not with -n). With -j, an array of the lines, "
+                   "closed on Ctrl-C.")
+@click.argument("words", metavar="", **common.WORDS)
+def tracelog(words):
+    words = list(words)
+    if words:
+        if not (selectors.is_prefix(words[0], "stdout")
+                or selectors.is_prefix(words[0], "stderr")):
+            raise common.ShowUsage(USAGE)
+        raise UsageError("'prog tracelog %s PROG' (a program's BPF stream) is not supported "
+                         "by bpfinspect yet" % words[0])
+    import signal
+
+    from bpfinspect.api import tracelog as api_tracelog
+
+    r = common.run()
+
+    def notice():
+        if not r.options.json:
+            sys.stdout.flush()
+            sys.stderr.write("could not find tracefs, attempting to mount it now\n")
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    # as bpftool: SIGINT, SIGTERM and SIGHUP end the stream, with exit status 0
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
+    try:
+        r.output.document("tracelog",
+                          api_tracelog.lines(not r.options.nomount, notice))
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+# bpftool 7.8's prog table; the commands that change the kernel keep their prefix place
+# (`prog p` is `pin`, `prog l` is `list`) and refuse
+ORDER = ("show", "list", "help", "dump", "pin", "load", "loadall", "attach", "detach",
+         "tracelog", "run", "profile")
+
+
+def _writer(name):
+    @click.command(name, context_settings=common.COMMAND_SETTINGS, hidden=True,
+                   help="Not available: bpfinspect only reads.")
+    @click.argument("words", **common.WORDS)
+    def command(words):
+        raise UsageError("'prog %s' changes the kernel's state; bpfinspect only reads "
+                         "(use bpftool)" % name)
+
+    return command
+
+
+def _order_commands():
+    have = dict(prog.commands)
+    prog.commands.clear()
+    for name in ORDER:
+        prog.commands[name] = have.get(name) or _writer(name)
+
+
+_order_commands()

@@ -11,6 +11,7 @@ KEYWORDS = {
     "prog": ("id", "tag", "name", "pinned"),
     "map": ("id", "name", "pinned"),
     "btf": ("id",),
+    "link": ("id", "pinned"),
 }
 
 

@@ -22,6 +22,8 @@ PROTOTYPES = {
     "libbpf_version_string": (c_char_p, []),
     "libbpf_bpf_prog_type_str": (c_char_p, [c_int]),
     "libbpf_bpf_map_type_str": (c_char_p, [c_int]),
+    "libbpf_bpf_link_type_str": (c_char_p, [c_int]),
+    "libbpf_bpf_attach_type_str": (c_char_p, [c_int]),
     "libbpf_num_possible_cpus": (c_int, []),
     "bpf_prog_get_next_id": (c_int, [c_uint32, _u32p]),
     "bpf_map_get_next_id": (c_int, [c_uint32, _u32p]),
@@ -29,6 +31,8 @@ PROTOTYPES = {
     "bpf_prog_get_fd_by_id": (c_int, [c_uint32]),
     "bpf_map_get_fd_by_id_opts": (c_int, [c_uint32, POINTER(uapi.bpf_get_fd_by_id_opts)]),
     "bpf_btf_get_fd_by_id": (c_int, [c_uint32]),
+    "bpf_link_get_next_id": (c_int, [c_uint32, _u32p]),
+    "bpf_link_get_fd_by_id": (c_int, [c_uint32]),
     "bpf_obj_get_opts": (c_int, [c_char_p, POINTER(uapi.bpf_obj_get_opts)]),
     "bpf_obj_get_info_by_fd": (c_int, [c_int, c_void_p, _u32p]),
     "btf__load_from_kernel_by_id": (c_void_p, [c_uint32]),
@@ -50,6 +54,9 @@ PROTOTYPES = {
                                      c_void_p]),
     "btf__find_by_name_kind": (c_int, [c_void_p, c_char_p, c_uint32]),
     "libbpf_get_error": (c_long, [c_void_p]),
+    "bpf_prog_query_opts": (c_int, [c_int, c_int, POINTER(uapi.bpf_prog_query_opts)]),
+    "bpf_task_fd_query": (c_int, [c_int, c_int, c_uint32, c_char_p, _u32p, _u32p, _u32p,
+                                  POINTER(ctypes.c_uint64), POINTER(ctypes.c_uint64)]),
 }
 
 MIN_VERSION = (1, 0)

@@ -16,8 +16,8 @@ from bpfinspect.kernel import procfs, uapi
 from bpfinspect.kernel.libbpf import lib
 
 # how bpftool's messages name each kind: "can't get next program", "can't get prog by id"
-NOUNS = {"prog": "program", "map": "map", "btf": "BTF object"}
-_SHORT_NOUNS = {"prog": "prog", "map": "map", "btf": "BTF object"}
+NOUNS = {"prog": "program", "map": "map", "btf": "BTF object", "link": "link"}
+_SHORT_NOUNS = {"prog": "prog", "map": "map", "btf": "BTF object", "link": "link"}
 
 
 class ObjectFd:
@@ -71,6 +71,8 @@ def open_by_id(kind, obj_id, message=None):
         opts = uapi.bpf_get_fd_by_id_opts(sz=ctypes.sizeof(uapi.bpf_get_fd_by_id_opts),
                                           open_flags=BPF_F_RDONLY)
         fd = lb.bpf_map_get_fd_by_id_opts(obj_id, byref(opts))
+    elif kind == "link":
+        fd = lb.bpf_link_get_fd_by_id(obj_id)
     else:
         fd = lb.bpf_btf_get_fd_by_id(obj_id)
     if fd < 0:

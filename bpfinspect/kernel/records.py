@@ -186,4 +186,11 @@ def btf_record(fd, lookups, cls=model.BtfObject):
     )
 
 
-RECORDS = {"prog": prog_record, "map": map_record, "btf": btf_record}
+def link_record(fd, lookups, cls=model.Link):
+    """The record (`cls`, a model.Link) of the link `fd` (kernel.links)."""
+    from bpfinspect.kernel import links
+
+    return links.link_record(fd, lookups, cls=cls)
+
+
+RECORDS = {"prog": prog_record, "map": map_record, "btf": btf_record, "link": link_record}

@@ -2,7 +2,7 @@
 
 import errno
 
-from bpfinspect.errors import NoSuchObject
+from bpfinspect.errors import BpfError, NoSuchObject, status_of_errno
 from bpfinspect.kernel import uapi
 from bpfinspect.kernel.info import map_info, prog_full_name, prog_info
 from bpfinspect.kernel import objects
@@ -11,6 +11,7 @@ _BY_ID_MESSAGES = {
     "prog": "get by id (%u)",
     "map": "get map by id (%u)",
     "btf": "can't get BTF object by id (%u)",
+    "link": "failed to get link with ID %u",
 }
 
 
@@ -28,7 +29,13 @@ def select(kind, selector):
     match several objects; matching none is an error."""
     if selector.by == "id":
         message = _BY_ID_MESSAGES[kind] % selector.value
-        return [objects.open_by_id(kind, selector.value, message)]
+        try:
+            return [objects.open_by_id(kind, selector.value, message)]
+        except BpfError as e:
+            if kind == "link" and e.errno:
+                # bpftool's link_parse_fd returns libbpf's -errno: exit status 256 - errno
+                e.exit_status = status_of_errno(e.errno)
+            raise
     if selector.by == "pinned":
         return [objects.open_pinned(selector.value, kind)]
     found = []

@@ -1,0 +1,253 @@
+"""rtnetlink dumps for `net show`: devices with their XDP state (RTM_GETLINK), tc classes and
+qdiscs (RTM_GETTCLASS, RTM_GETQDISC) and cls_bpf filters with their actions (RTM_GETTFILTER),
+asked as bpftool asks them.
+
+The messages are decoded by pyroute2's netlink classes (nlmsg/nla) with attribute maps
+narrowed to what bpftool reads: the rest of each message is skipped, not decoded. pyroute2 is
+imported by this module only, which only `net` imports.
+"""
+
+import importlib.util
+import socket
+import struct
+import sys
+import types
+
+from bpfinspect.errors import BpfError, strerror
+
+
+def _pyroute2_netlink():
+    """pyroute2.netlink, without running pyroute2/__init__.py when nothing has imported it
+    yet: that file imports every protocol pyroute2 has (conntrack, ndb, nl80211, ...), about
+    200 ms, where pyroute2.netlink alone takes 40 ms. The package is stood in for while its
+    netlink module loads, then taken out, so that a later `import pyroute2` runs as usual."""
+    if "pyroute2" in sys.modules:
+        import pyroute2.netlink
+
+        return pyroute2.netlink
+    spec = importlib.util.find_spec("pyroute2")
+    if spec is None or not spec.submodule_search_locations:
+        raise BpfError("net needs pyroute2 (pip install pyroute2)")
+    stand_in = types.ModuleType("pyroute2")
+    stand_in.__path__ = list(spec.submodule_search_locations)
+    sys.modules["pyroute2"] = stand_in
+    try:
+        import pyroute2.netlink as module
+    finally:
+        if sys.modules.get("pyroute2") is stand_in:
+            del sys.modules["pyroute2"]
+    return module
+
+
+_netlink = _pyroute2_netlink()
+nla, nlmsg = _netlink.nla, _netlink.nlmsg
+
+RTM_GETLINK = 18
+RTM_GETQDISC = 38
+RTM_GETTCLASS = 42
+RTM_GETTFILTER = 46
+NLM_F_REQUEST = 0x1
+NLM_F_DUMP = 0x300
+NLMSG_ERROR = 2
+NLMSG_DONE = 3
+AF_PACKET = 17
+NETLINK_EXT_ACK = 11
+IFLA_EXT_MASK = 29
+RTEXT_FILTER_SKIP_STATS = 1 << 3
+SOL_NETLINK = 270
+
+TC_H_ROOT = 0xFFFFFFFF
+TC_H_CLSACT = 0xFFFFFFF1
+TC_H_MIN_INGRESS = 0xFFF2
+TC_H_MIN_EGRESS = 0xFFF3
+
+XDP_ATTACHED_NONE, XDP_ATTACHED_DRV, XDP_ATTACHED_SKB, XDP_ATTACHED_HW, XDP_ATTACHED_MULTI = range(5)
+
+_HDR = struct.Struct("=IHHII")
+
+
+class _xdp(nla):
+    nla_map = ((1, "IFLA_XDP_FD", "int32"),
+               (2, "IFLA_XDP_ATTACHED", "uint8"),
+               (3, "IFLA_XDP_FLAGS", "uint32"),
+               (4, "IFLA_XDP_PROG_ID", "uint32"),
+               (5, "IFLA_XDP_DRV_PROG_ID", "uint32"),
+               (6, "IFLA_XDP_SKB_PROG_ID", "uint32"),
+               (7, "IFLA_XDP_HW_PROG_ID", "uint32"))
+
+
+_IFINFOMSG = 16  # struct ifinfomsg: family, type, index, flags, change
+_NLA = struct.Struct("=HH")
+_NLA_TYPE_MASK = 0x3FFF  # without NLA_F_NESTED and NLA_F_NET_BYTEORDER
+IFLA_IFNAME = 3
+IFLA_XDP = 43
+
+
+def _link_attrs(raw):
+    """(ifindex, IFLA_IFNAME, the IFLA_XDP nla decoded by pyroute2 or None) of one
+    RTM_NEWLINK message. A link carries some forty attributes and `net` reads two: the
+    top-level chain is stepped over here (pyroute2 would build an object for each, half of
+    the command's time with 100 devices); IFLA_XDP is decoded by pyroute2."""
+    ifindex = struct.unpack_from("=i", raw, _HDR.size + 4)[0]
+    name, xdp = "", None
+    off, end = _HDR.size + _IFINFOMSG, len(raw)
+    while off + _NLA.size <= end:
+        length, kind = _NLA.unpack_from(raw, off)
+        if length < _NLA.size:
+            break
+        kind &= _NLA_TYPE_MASK
+        if kind == IFLA_IFNAME:
+            name = raw[off + 4:off + length].split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+        elif kind == IFLA_XDP:
+            xdp = _xdp(raw, offset=off, length=length)
+            xdp.decode()
+        off += (length + 3) & ~3
+    return ifindex, name, xdp
+
+
+class _act_bpf(nla):
+    nla_map = ((2, "TCA_ACT_BPF_PARMS", "hex"),
+               (6, "TCA_ACT_BPF_NAME", "asciiz"),
+               (9, "TCA_ACT_BPF_ID", "uint32"))
+
+
+class _act(nla):
+    nla_map = ((1, "TCA_ACT_KIND", "asciiz"),
+               (2, "TCA_ACT_OPTIONS", "get_options"))
+
+    @staticmethod
+    def get_options(self, *argv, **kwarg):
+        return _act_bpf if self.get_attr("TCA_ACT_KIND") == "bpf" else self.hex
+
+
+class _acts(nla):
+    """TCA_BPF_ACT: one nested action per priority (attribute types 0..TCA_ACT_MAX_PRIO)."""
+
+    nla_map = tuple((prio, "TCA_ACT_PRIO_%d" % prio, "act") for prio in range(33))
+    act = _act
+
+
+class _cls_bpf(nla):
+    nla_map = ((1, "TCA_BPF_ACT", "acts"),
+               (7, "TCA_BPF_NAME", "asciiz"),
+               (11, "TCA_BPF_ID", "uint32"))
+    acts = _acts
+
+
+class _tc(nlmsg):
+    """struct tcmsg with TCA_KIND, and TCA_OPTIONS for the bpf classifier."""
+
+    fields = (("family", "B"), ("pad1", "B"), ("pad2", "H"), ("index", "i"), ("handle", "I"),
+              ("parent", "I"), ("info", "I"))
+    nla_map = ((1, "TCA_KIND", "asciiz"), (2, "TCA_OPTIONS", "get_options"))
+
+    @staticmethod
+    def get_options(self, *argv, **kwarg):
+        return _cls_bpf if self.get_attr("TCA_KIND") == "bpf" else self.hex
+
+
+class Rtnl:
+    """A NETLINK_ROUTE socket making dump requests one at a time, as bpftool's."""
+
+    def __init__(self):
+        try:
+            self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+        except OSError as exc:
+            raise BpfError("failed to open netlink sock", exc.errno) from None
+        try:
+            self.sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
+        except OSError:
+            pass
+        self.sock.bind((0, 0))
+        self.pid = self.sock.getsockname()[0]
+        self.seq = 0
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def dump(self, msg_type, body):
+        """The payloads of the answer to one dump request; an NLMSG_ERROR raises BpfError."""
+        self.seq += 1
+        self.sock.send(_HDR.pack(_HDR.size + len(body), msg_type, NLM_F_REQUEST | NLM_F_DUMP,
+                                 self.seq, 0) + body)
+        out = []
+        while True:
+            data = self.sock.recv(1 << 16)
+            if not data:
+                return out
+            off = 0
+            while off + _HDR.size <= len(data):
+                length, mtype, flags, seq, pid = _HDR.unpack_from(data, off)
+                if length < _HDR.size:
+                    break
+                if mtype == NLMSG_DONE:
+                    return out
+                if mtype == NLMSG_ERROR:
+                    err = -struct.unpack_from("=i", data, off + _HDR.size)[0]
+                    if err:
+                        raise BpfError(strerror(err), err)
+                elif seq == self.seq:
+                    out.append(data[off:off + length])
+                off += (length + 3) & ~3
+            if not out and not data:
+                return out
+
+    def links(self):
+        """(ifindex, name, {xdp attribute: value}) per device, in the kernel's order."""
+        # IFLA_EXT_MASK RTEXT_FILTER_SKIP_STATS: the kernel leaves out the counters, which
+        # `net` does not show, and the messages are a third of their size
+        body = struct.pack("=BxHiIIHHI", AF_PACKET, 0, 0, 0, 0, 8, IFLA_EXT_MASK,
+                           RTEXT_FILTER_SKIP_STATS)
+        result = []
+        for raw in self.dump(RTM_GETLINK, body):
+            ifindex, name, xdp = _link_attrs(raw)
+            result.append((ifindex, name, dict(xdp["attrs"]) if xdp is not None else None))
+        return result
+
+    def _tc_dump(self, msg_type, ifindex, parent=0):
+        body = struct.pack("=BxxxiIII", socket.AF_UNSPEC, ifindex, 0, parent, 0)
+        for raw in self.dump(msg_type, body):
+            msg = _tc(raw)
+            msg.decode()
+            yield msg
+
+    def tc_parents(self, ifindex):
+        """bpftool's (kind, handle) list: every class, then each qdisc that is not clsact and
+        has a handle; the kernel decides which devices' qdiscs a dump returns."""
+        out = [(m.get_attr("TCA_KIND") or "unknown", m["handle"])
+               for m in self._tc_dump(RTM_GETTCLASS, ifindex)]
+        for m in self._tc_dump(RTM_GETQDISC, ifindex):
+            kind = m.get_attr("TCA_KIND")
+            if kind == "clsact" or m["handle"] == 0:
+                continue
+            out.append((kind or "unknown", m["handle"]))
+        return out
+
+    def bpf_filters(self, ifindex, parent):
+        """(name or None, prog id or None, actions or None) per cls_bpf filter under
+        `parent`; actions are (name or None, id or None) per bpf action."""
+        out = []
+        for m in self._tc_dump(RTM_GETTFILTER, ifindex, parent):
+            opts = m.get_attr("TCA_OPTIONS")
+            if opts is None or m.get_attr("TCA_KIND") != "bpf":
+                continue
+            acts = opts.get_attr("TCA_BPF_ACT")
+            actions = None
+            if acts is not None:
+                actions = []
+                for _name, act in acts["attrs"]:
+                    if act.get_attr("TCA_ACT_KIND") != "bpf":
+                        continue
+                    params = act.get_attr("TCA_ACT_OPTIONS")
+                    if params is None or params.get_attr("TCA_ACT_BPF_PARMS") is None:
+                        break  # bpftool stops at a malformed action
+                    actions.append((params.get_attr("TCA_ACT_BPF_NAME"),
+                                    params.get_attr("TCA_ACT_BPF_ID")))
+            out.append((opts.get_attr("TCA_BPF_NAME"), opts.get_attr("TCA_BPF_ID"), actions))
+        return out
