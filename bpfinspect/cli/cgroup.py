@@ -85,22 +85,4 @@ def tree(words):
 common.add_help_command(cgroup, USAGE)
 
 
-def _writer(name):
-    @click.command(name, context_settings=common.COMMAND_SETTINGS, hidden=True,
-                   help="Not available: bpfinspect only reads.")
-    @click.argument("words", **common.WORDS)
-    def command(words):
-        raise UsageError("'cgroup %s' changes the kernel's state; bpfinspect only reads "
-                         "(use bpftool)" % name)
-
-    return command
-
-
-def _order_commands():
-    have = dict(cgroup.commands)
-    cgroup.commands.clear()
-    for name in ORDER:
-        cgroup.commands[name] = have.get(name) or _writer(name)
-
-
-_order_commands()
+common.order_commands(cgroup, ORDER)

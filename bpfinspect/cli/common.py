@@ -3,6 +3,7 @@
 import click
 
 from bpfinspect.cli import selectors
+from bpfinspect.errors import UsageError
 
 WORDS = dict(nargs=-1, type=click.UNPROCESSED)
 COMMAND_SETTINGS = {"ignore_unknown_options": True, "help_option_names": []}
@@ -76,3 +77,24 @@ def add_help_command(group, usage):
 
     command = click.argument("words", **WORDS)(_help)
     group.command("help", context_settings=COMMAND_SETTINGS, help="Print usage.")(command)
+
+
+def order_commands(group, order):
+    """Put `group`'s commands in bpftool's table `order` (which decides what a prefix means);
+    a name there that bpfinspect has no command for is one of bpftool's commands that change
+    the kernel: it keeps its place and refuses."""
+    have = dict(group.commands)
+    group.commands.clear()
+    for name in order:
+        group.commands[name] = have.get(name) or _refusing(group.name, name)
+
+
+def _refusing(object_name, name):
+    @click.command(name, context_settings=COMMAND_SETTINGS, hidden=True,
+                   help="Not available: bpfinspect only reads.")
+    @click.argument("words", **WORDS)
+    def command(words):
+        raise UsageError("'%s %s' changes the kernel's state; bpfinspect only reads "
+                         "(use bpftool)" % (object_name, name))
+
+    return command

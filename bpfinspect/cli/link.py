@@ -4,7 +4,6 @@ import click
 
 from bpfinspect.cli import common
 from bpfinspect.cli.group import BpftoolGroup
-from bpfinspect.errors import UsageError
 
 USAGE = (
     "Usage: bpfinspect link { show | list }   [LINK]\n",
@@ -14,9 +13,8 @@ USAGE = (
     "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} }\n",
 )
 
-# bpftool's link commands that change something keep their place in the prefix table
-# (`link p` is `pin`, `link d` is `detach`) and say that bpfinspect only reads.
-WRITERS = ("pin", "detach")
+# bpftool's table: the commands that change something keep their place in it (`link p` is
+# `pin`, `link d` is `detach`) and refuse (common.order_commands)
 ORDER = ("show", "list", "help", "pin", "detach")
 
 
@@ -36,22 +34,4 @@ common.add_show_commands(
 common.add_help_command(link, USAGE)
 
 
-def _writer(name):
-    @click.command(name, context_settings=common.COMMAND_SETTINGS, hidden=True,
-                   help="Not available: bpfinspect only reads.")
-    @click.argument("words", **common.WORDS)
-    def command(words):
-        raise UsageError("'link %s' changes the kernel's state; bpfinspect only reads "
-                         "(use bpftool)" % name)
-
-    return command
-
-
-def _order_commands():
-    have = dict(link.commands)
-    link.commands.clear()
-    for name in ORDER:
-        link.commands[name] = have.get(name) or _writer(name)
-
-
-_order_commands()
+common.order_commands(link, ORDER)

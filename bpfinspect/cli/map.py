@@ -21,10 +21,8 @@ USAGE = (
     "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} }\n",
 )
 
-# bpftool's map commands that change something: they keep their place in the prefix table
-# (`map p` is `pin`, as in bpftool) and say that bpfinspect only reads.
-WRITERS = ("update", "delete", "pin", "event_pipe", "create", "push", "enqueue", "pop",
-           "dequeue", "freeze")
+# bpftool's table: the commands that change something keep their place in it (`map p` is
+# `pin`, as in bpftool) and refuse (common.order_commands)
 ORDER = ("show", "list", "help", "dump", "update", "lookup", "getnext", "delete", "pin",
          "event_pipe", "create", "peek", "push", "enqueue", "pop", "dequeue", "freeze")
 
@@ -179,22 +177,4 @@ def peek(words):
     _lookup(words)
 
 
-def _writer(name):
-    @click.command(name, context_settings=common.COMMAND_SETTINGS, hidden=True,
-                   help="Not available: bpfinspect only reads.")
-    @click.argument("words", **common.WORDS)
-    def command(words):
-        raise UsageError("'map %s' changes the kernel's state; bpfinspect only reads "
-                         "(use bpftool)" % name)
-
-    return command
-
-
-def _order_commands():
-    have = dict(map_group.commands)
-    map_group.commands.clear()
-    for name in ORDER:
-        map_group.commands[name] = have.get(name) or _writer(name)
-
-
-_order_commands()
+common.order_commands(map_group, ORDER)

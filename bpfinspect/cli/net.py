@@ -57,22 +57,4 @@ for _name, _text in (("show", "XDP (generic, driver, offload), tcx and netkit pr
 common.add_help_command(net, USAGE)
 
 
-def _writer(name):
-    @click.command(name, context_settings=common.COMMAND_SETTINGS, hidden=True,
-                   help="Not available: bpfinspect only reads.")
-    @click.argument("words", **common.WORDS)
-    def command(words):
-        raise UsageError("'net %s' changes the kernel's state; bpfinspect only reads "
-                         "(use bpftool)" % name)
-
-    return command
-
-
-def _order_commands():
-    have = dict(net.commands)
-    net.commands.clear()
-    for name in ORDER:
-        net.commands[name] = have.get(name) or _writer(name)
-
-
-_order_commands()
+common.order_commands(net, ORDER)

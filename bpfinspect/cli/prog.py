@@ -195,22 +195,4 @@ ORDER = ("show", "list", "help", "dump", "pin", "load", "loadall", "attach", "de
          "tracelog", "run", "profile")
 
 
-def _writer(name):
-    @click.command(name, context_settings=common.COMMAND_SETTINGS, hidden=True,
-                   help="Not available: bpfinspect only reads.")
-    @click.argument("words", **common.WORDS)
-    def command(words):
-        raise UsageError("'prog %s' changes the kernel's state; bpfinspect only reads "
-                         "(use bpftool)" % name)
-
-    return command
-
-
-def _order_commands():
-    have = dict(prog.commands)
-    prog.commands.clear()
-    for name in ORDER:
-        prog.commands[name] = have.get(name) or _writer(name)
-
-
-_order_commands()
+common.order_commands(prog, ORDER)

@@ -21,7 +21,6 @@ USAGE = (
 # (`struct_ops r` is register) and refuse
 NO_BTF = "struct_ops requires kernel CONFIG_DEBUG_INFO_BTF=y"
 ORDER = ("show", "list", "register", "unregister", "dump", "help")
-WRITERS = ("register", "unregister")
 
 
 @click.group("struct_ops", cls=BpftoolGroup, usage_lines=USAGE,
@@ -122,22 +121,4 @@ def dump(words):
 common.add_help_command(struct_ops, USAGE)
 
 
-def _writer(name):
-    @click.command(name, context_settings=common.COMMAND_SETTINGS, hidden=True,
-                   help="Not available: bpfinspect only reads.")
-    @click.argument("words", **common.WORDS)
-    def command(words):
-        raise UsageError("'struct_ops %s' changes the kernel's state; bpfinspect only reads "
-                         "(use bpftool)" % name)
-
-    return command
-
-
-def _order_commands():
-    have = dict(struct_ops.commands)
-    struct_ops.commands.clear()
-    for name in ORDER:
-        struct_ops.commands[name] = have.get(name) or _writer(name)
-
-
-_order_commands()
+common.order_commands(struct_ops, ORDER)

@@ -3,8 +3,8 @@
 JSON differs in one place on purpose: bpftool writes the flow dissector as
 `"flow_dissector":["id":5]`, which is not JSON; bpfinspect writes `[{"id":5}]`."""
 
-from bpfinspect.constants import NF_ARP_HOOK_NAMES, NF_INET_HOOK_NAMES, NF_PF_NAMES
 from bpfinspect.model import NetTcx
+from bpfinspect.views.link import netfilter_text as link_netfilter_text
 from bpfinspect.views.textsafe import safe
 
 
@@ -87,16 +87,7 @@ def tc_json(t):
 
 def netfilter_text(n):
     """bpftool's netfilter_dump_plain (each entry starts its own line) + ` prog_id %u`."""
-    pfname = NF_PF_NAMES.get(n.pf)
-    hooks = {1: NF_INET_HOOK_NAMES, 2: NF_INET_HOOK_NAMES, 7: NF_INET_HOOK_NAMES,
-             10: NF_INET_HOOK_NAMES, 3: NF_ARP_HOOK_NAMES}.get(n.pf, ())
-    hookname = hooks[n.hook] if n.hook < len(hooks) else None
-    s = "\n\t%s" % pfname if pfname else "\n\tpf: %u" % n.pf
-    s += " %s" % hookname if hookname else ", hook %u," % n.hook
-    s += " prio %d" % n.prio
-    if n.flags:
-        s += " flags 0x%x" % n.flags
-    return s + " prog_id %u" % n.id
+    return link_netfilter_text(n) + " prog_id %u" % n.id
 
 
 def netfilter_json(n):
