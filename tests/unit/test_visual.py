@@ -1,6 +1,6 @@
 """`prog dump xlated ... visual`: the DOT graph of hand-built programs, laid out as the newest
 bpftool's cfg.c lays it out (../shared/spec/xlated.md, section 4). The spec's
-three-instruction program is compared byte for byte with golden/visual_three.dot, which
+three-instruction program is compared byte for byte with tests/golden/visual_three.dot, which
 holds the spec's DOT as it is printed there."""
 
 import io
@@ -17,7 +17,7 @@ from bpfinspect.views.visual import render
 from tests import rawprogs
 from tests.unit.records import assemble, program, xlated
 
-GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden")
+GOLDEN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "golden")
 
 HEAD = 'digraph "DOT graph for eBPF program" {\n'
 EDGE = ' [style="solid,bold", color=black, weight=10, constraint=true];\n'

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GOLDEN = os.path.join(ROOT, "tests", "golden")
 BTF = os.path.join("tests", "golden", "small.btf")  # relative to ROOT, as when generated
 DUMP = ("btf", "dump", "file", BTF)
