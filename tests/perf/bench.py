@@ -2,7 +2,10 @@
 """Time bpfinspect against bpftool on the same objects, in one run, and print the ratios.
 
 Workload, in a private bpffs (removed at the end): 1,000 pinned programs, one program of
-100,000 instructions, and a hash map of 1,000,000 entries (4-byte keys, 8-byte values). No tracing program is attached by this script; one that fires on every
+100,000 instructions, and a hash map of 1,000,000 entries (4-byte keys, 8-byte values); 1,000
+links (raw tracepoint links held by this process), a cgroup v2 tree of 1,000 cgroups with a
+program on every tenth, and a network namespace with 100 devices (50 veth pairs: this kernel
+has no dummy devices). No tracing program is attached by this script; one that fires on every
 syscall would distort both sides. Each command and its reference run alternately, and the
 medians are compared.
 """
@@ -51,6 +54,21 @@ CASES = [
     ("-j map dump 1M", ["-j", "map", "dump", "pinned", BIGMAP],
      ["bpftool", "-j", "map", "dump", "pinned", BIGMAP], 0.5),
 ]
+# (what, bpfinspect argv, reference argv, target for the time beyond start-up): ratio = (ours -
+# `bpfinspect version`) / reference, issue 11's measure, judged against the newest bpftool
+# when $BPFTOOL_NEWEST names one (Debian's 7.1 prints less for links and net); CGROUPS is the cgroup tree's root,
+# NETNS runs the command in the namespace of 100 devices
+CGROUPS = "{cgroups}"
+NETNS = "{netns}"
+OBJECT_CASES = [
+    ("link show (1,000 links)", ["link", "show"], ["bpftool", "link", "show"], 2.0),
+    ("-j link show", ["-j", "link", "show"], ["bpftool", "-j", "link", "show"], 2.0),
+    ("cgroup tree (1,000 cgroups)", ["cgroup", "tree", CGROUPS],
+     ["bpftool", "cgroup", "tree", CGROUPS], 2.0),
+    ("net show (100 devices)", [NETNS, "net", "show"], [NETNS, "bpftool", "net", "show"], 2.0),
+]
+LINKS, CGROUP_COUNT, DEVICES = 1000, 1000, 100
+
 # peak RSS of these commands, in MiB, at most MAX_RSS_MIB
 RSS_CASES = [["map", "dump", "pinned", BIGMAP], ["-j", "map", "dump", "pinned", BIGMAP]]
 
@@ -104,6 +122,71 @@ def load_big(bpffs):
     return path
 
 
+def load_links():
+    """LINKS raw tracepoint links, held by this process (closed when it exits)."""
+    from tests import linkhooks
+
+    prog = linkhooks.prog_load(linkhooks.PT_RAW_TP, "bench_raw_tp")
+    name = linkhooks.ctypes.create_string_buffer(b"cpuhp_enter")
+    return [linkhooks.sys_bpf(linkhooks.BPF_RAW_TRACEPOINT_OPEN,
+                              linkhooks._ptr(name) + linkhooks.u32s(prog, 0))[0]
+            for _ in range(LINKS)] + [prog]
+
+
+def cgroup2_mount():
+    with open("/proc/mounts") as f:
+        for line in f:
+            fields = line.split()
+            if fields[2] == "cgroup2":
+                return fields[1]
+    sys.exit("bench: cgroup v2 is not mounted")
+
+
+def make_cgroups():
+    """(root, dirs, program fd): CGROUP_COUNT cgroups, 10 groups of 99 under a root, with a
+    cgroup_skb program attached (multi) to every tenth."""
+    from tests import linkhooks
+
+    root = os.path.join(cgroup2_mount(), "bpfinspect-bench-%d" % os.getpid())
+    dirs = [root]
+    for i in range(10):
+        dirs.append("%s/g%d" % (root, i))
+        dirs += ["%s/g%d/c%d" % (root, i, j) for j in range(CGROUP_COUNT // 10 - 1)]
+    prog = linkhooks.prog_load(linkhooks.PT_CGROUP_SKB, "bench_cgroup", 1)
+    try:
+        for d in dirs:
+            os.mkdir(d)
+        for d in dirs[::10]:
+            fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+            try:  # BPF_PROG_ATTACH (8): target_fd, attach_bpf_fd, ingress, BPF_F_ALLOW_MULTI
+                linkhooks.sys_bpf(8, linkhooks.u32s(fd, prog, linkhooks.A_CG_INGRESS, 2))
+            finally:
+                os.close(fd)
+    except BaseException:
+        remove_cgroups(dirs)
+        raise
+    return root, dirs, prog
+
+
+def remove_cgroups(dirs):
+    for d in reversed(dirs):
+        if os.path.isdir(d):
+            os.rmdir(d)  # programs attached to a removed cgroup go with it
+
+
+def make_netns():
+    name = "bpfinspect-bench-%d" % os.getpid()
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    try:
+        batch = "".join("link add v%d type veth peer name p%d\n" % (i, i)
+                        for i in range(DEVICES // 2))
+        subprocess.run(["ip", "-n", name, "-batch", "-"], input=batch.encode(), check=True)
+    except BaseException:
+        subprocess.run(["ip", "netns", "del", name])
+        raise
+    return name
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench: needs root")
@@ -144,6 +227,37 @@ def main():
                 continue
             print("%-26s %10.1fms %10.1fms %7.2fx %7.2fx %s" % (
                 what, a * 1000, b * 1000, a / b, target, "ok" if a / b <= target else "SLOW"))
+        links, cgroup_dirs, netns = load_links(), [], None
+        try:
+            cgroup_root, cgroup_dirs, _prog = make_cgroups()
+            netns = make_netns()
+            start = statistics.median(run_once(ours + ["version"]) for _ in range(REPEAT))
+            print("objects: %d links, %d cgroups, %d devices; bpfinspect start-up %.1fms"
+                  % (len(links) - 1, len(cgroup_dirs), DEVICES, start * 1000))
+            newest = os.environ.get("BPFTOOL_NEWEST")  # bpftool 7.8, to judge by where given
+            print("%-26s %11s %11s %11s %8s %8s %8s" % (
+                "command", "bpfinspect", "bpftool", "newest", "beyond", "beyond", "target"))
+            print("%-26s %11s %11s %11s %8s %8s" % ("", "", "(Debian)", "", "Debian", "newest"))
+            for what, args, reference, target in OBJECT_CASES:
+                if only and only not in what:
+                    continue
+                prefix = ["ip", "netns", "exec", netns] if NETNS in args else []
+                args = [a.replace(CGROUPS, cgroup_root) for a in args if a != NETNS]
+                reference = [a.replace(CGROUPS, cgroup_root) for a in reference if a != NETNS]
+                a, b = timed_pair(prefix + ours + args, prefix + reference)
+                c = timed_pair(prefix + ours + args, prefix + [newest] + reference[1:])[1] \
+                    if newest else None
+                judged = (a - start) / (c if c else b)
+                print("%-26s %9.1fms %9.1fms %11s %7.2fx %8s %7.2fx %s" % (
+                    what, a * 1000, b * 1000, "%.1fms" % (c * 1000) if c else "-",
+                    (a - start) / b, "%.2fx" % ((a - start) / c) if c else "-", target,
+                    "ok" if judged <= target else "SLOW"))
+        finally:
+            if netns:
+                subprocess.run(["ip", "netns", "del", netns])
+            remove_cgroups(cgroup_dirs)
+            for fd in links:
+                os.close(fd)
         for args in RSS_CASES:
             args = [subst.get(a, a) for a in args]
             rss = peak_rss_mib(ours + args)
