@@ -15,9 +15,32 @@ AccessDenied (not root), LibraryMissing (no libbpf.so.1), UsageError, CorruptInp
 Reading changes nothing in the kernel: maps are opened read-only.
 """
 
-from bpfinspect.api.listing import BtfObject, Link, Map, Program, iter_records, one
 from bpfinspect.errors import UsageError
 from bpfinspect.model import Selector
+
+_CLASSES = ("Program", "Map", "BtfObject", "Link")
+
+
+def __getattr__(name):
+    """The record classes, from api.listing when first asked for: a command that needs only
+    one of the api's modules (`net`, `cgroup`, ...) does not pay for listing's imports."""
+    if name in _CLASSES:
+        from bpfinspect.api import listing
+
+        return getattr(listing, name)
+    raise AttributeError("module 'bpfinspect.api' has no attribute %r" % name)
+
+
+def iter_records(kind, **options):
+    from bpfinspect.api import listing
+
+    return listing.iter_records(kind, **options)
+
+
+def one(kind, selector, **options):
+    from bpfinspect.api import listing
+
+    return listing.one(kind, selector, **options)
 
 __all__ = ["programs", "maps", "btf_objects", "program", "map", "btf", "Program", "Map",
            "BtfObject", "net_attachments", "links", "link", "Link"]
