@@ -97,6 +97,7 @@ def main(argv=None):
         libbpf.show_messages(True)
     output = _output(options)
     status = 0
+    interrupt.handle_sigint(guarded)  # until here, bpfinspect.entry's handler: exit 130
     try:
         if options.error:
             raise UsageError(options.error)

@@ -80,10 +80,15 @@ class OutputFailed(BpfError):
 
 
 def install():
-    """Guard sys.stdout; returns the guarded stream. A SIGINT that the parent ignores
-    stays ignored."""
+    """Guard sys.stdout; returns the guarded stream. Ctrl-C is taken in hand by
+    handle_sigint(), once the command is ready to close its output around an error."""
     guarded = GuardedStream(sys.stdout)
     sys.stdout = guarded
+    return guarded
+
+
+def handle_sigint(guarded):
+    """SIGINT stops the command (after the write under way): a SIGINT that the parent
+    ignores stays ignored."""
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
         signal.signal(signal.SIGINT, guarded.on_sigint)
-    return guarded
