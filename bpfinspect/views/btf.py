@@ -176,7 +176,7 @@ def raw_text(btf, ids):
                 if v_type < btf.count:
                     try:
                         vt = btf.type(v_type)
-                        parts.append(" (%s '%s')" % (KIND_NAMES[vt.kind], _name(btf, vt.name_off)))
+                        parts.append(" (%s '%s')" % (KIND_NAMES[vt.kind], name(vt.name_off)))
                     except BtfError:
                         pass
             parts.append("\n")
