@@ -1,5 +1,6 @@
 # bpfinspect: `make run` shows the live kernel's programs, `make test` runs the test suite,
-# `make bench` times bpfinspect against bpftool. All three set up what they need.
+# `make bench` times bpfinspect against bpftool, `make stress` runs the stress suite
+# (tests/stress/run.py; STRESS_ARGS=--short for CI's short form). All set up what they need.
 
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,7 @@ VPY := $(VENV)/bin/python
 DEBIAN_PACKAGES := bpftool clang bpftrace graphviz libbpf1 libbpf-dev linux-libc-dev util-linux binutils
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench docs check-root deps mounts clean
+.PHONY: run test stress bench docs check-root deps mounts clean
 
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +51,12 @@ run: check-root $(STAMP)
 
 test: deps mounts $(STAMP)
 	$(VPY) -m pytest -ra
+
+# bad input, churn, hostile names, signals, fuzz, read-only: one table of figures, status 1 on
+# any failure (issue 12)
+STRESS_ARGS ?=
+stress: deps mounts $(STAMP)
+	$(VPY) tests/stress/run.py $(STRESS_ARGS)
 
 bench: deps mounts $(STAMP)
 	$(VPY) tests/perf/bench.py
