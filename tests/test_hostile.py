@@ -195,3 +195,12 @@ def test_raw_dump_escapes_a_datasec_variables_name(files):
         "[2] VAR 'v\\x03\\x1b' type_id=1, linkage=global",
         "[3] DATASEC '.data' size=4 vlen=1",
         "\ttype_id=2 offset=0 size=4 (VAR 'v\\x03\\x1b')"]
+
+
+def test_eperm_with_privileges_has_no_capability_hint(bpffs):
+    """bpffs refuses to look up a name with a dot (EPERM): as root, the message is the
+    kernel's, without the hint to run as root (found while building the stress suite)."""
+    path = os.path.join(bpffs, "no.such")
+    proc = run("map", "show", "pinned", path)
+    assert (proc.returncode, proc.stdout) == (255, "")
+    assert proc.stderr == "Error: bpf obj get (%s): Operation not permitted\n" % path
