@@ -36,6 +36,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DOCUMENTED = set(EXIT_STATUSES) | {256 - e for e in range(1, 134)}
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
 MEM_CAP = 1 << 30  # RLIMIT_AS of every fuzzed bpfinspect
+STARTUP = ("bpfinspect/__init__.py", "bpfinspect/__main__.py", "bpfinspect/constants.py",
+           "bpfinspect/entry.py")
 
 
 class Section:
@@ -46,6 +48,7 @@ class Section:
         self.examples = []
         self.peak_kb = 0
         self.seconds = 0.0
+        self.startup = 0
 
     def fail(self, category, example):
         self.failures[category] = self.failures.get(category, 0) + 1
@@ -98,8 +101,9 @@ def check_output(sec, args, status, out, err, expect_json=None):
         sec.fail("undocumented status", "%s -> %d" % (what, status))
     text_err = err.decode(errors="replace")
     if "Traceback" in text_err or "Fatal Python error" in text_err:
-        sec.fail("traceback", "%s: %s" % (what, text_err.strip().splitlines()[-1:]))
-    usage = text_err.startswith("Usage: bpfinspect ") and status == 255  # as bpftool's usage()
+        sec.fail("traceback", "%s: %s" % (what, " | ".join(text_err.strip().splitlines()[-3:])))
+    # usage text, as bpftool's: its usage() (255) and help with extra words (0)
+    usage = text_err.startswith("Usage: bpfinspect ") and status in (0, 255)
     if not usage and (text_err.count("\n") > 1 or (text_err and not text_err.startswith(
             ("Error: ", "Warning: ")))):
         sec.fail("stderr not one line", "%s: %r" % (what, text_err[:200]))
@@ -511,9 +515,14 @@ def _judge(sec, args, status, out, err, full, label, delay):
     what = "%s (SIGINT at %.3f s)" % (label, delay)
     text = err.decode(errors="replace")
     if "Traceback" in text or "Fatal Python error" in text:
-        # Python's own start-up, before bpfinspect ran, is not ours (see test_signals.py)
-        if any(m in text for m in ("bpfinspect/", "click")):
-            sec.fail("traceback", "%s: %s" % (what, text.strip().splitlines()[-1:]))
+        # Python's own start-up (runpy, the package's __init__, entry.py before it takes
+        # SIGINT) is not bpfinspect's to handle (as in test_signals.py): counted apart
+        frames = re.findall(r'File "([^"]+)"', text)
+        if any(("bpfinspect/" in f and not f.endswith(STARTUP)) or "click" in f
+               for f in frames):
+            sec.fail("traceback", "%s: %s" % (what, " | ".join(text.strip().splitlines()[-3:])))
+        else:
+            sec.startup += 1
         return
     if status not in (0, 130, -signal.SIGINT):
         sec.fail("undocumented status", "%s: %s %r" % (what, status, text[:200]))
@@ -602,6 +611,8 @@ def section_signals(w, short):
             sec.fail("head -1", "%s: %s %r" % (" ".join(t), proc.returncode, proc.stderr[:200]))
     sec.peak(_children_peak())
     sec.tried.append(", ".join("%s %d" % kv for kv in counts.items()))
+    sec.tried.append("%d SIGINTs landed in Python's start-up, before bpfinspect's handler "
+                     "(not counted)" % sec.startup)
     return sec
 
 
