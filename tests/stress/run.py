@@ -861,6 +861,8 @@ def table(sections, total):
                                              r[1]))
         if r is not rows[0]:
             lines.append("%-*s  failures: %s" % (widths[0] + widths[1] + widths[2] + 4, "", r[2]))
+    lines.append("peak MiB: the largest resident set of any bpfinspect (or fuzz) process run "
+                 "so far, each under RLIMIT_AS %d MiB where fuzzed" % (MEM_CAP >> 20))
     lines.append("total %.1f s; %d failures" % (total, sum(sum(s.failures.values())
                                                           for s in sections)))
     return "\n".join(lines)
