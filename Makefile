@@ -1,5 +1,6 @@
 # bpfinspect: `make run` shows the live kernel's programs, `make test` runs the test suite,
-# `make bench` times bpfinspect against bpftool. All three set up what they need.
+# `make bench` times bpfinspect against bpftool, `make stress` runs the stress suite
+# (tests/stress/run.py; STRESS_ARGS=--short for CI's short form). All set up what they need.
 
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,7 @@ VPY := $(VENV)/bin/python
 DEBIAN_PACKAGES := bpftool clang bpftrace graphviz libbpf1 libbpf-dev linux-libc-dev util-linux binutils iproute2
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit bench docs check-root deps mounts clean
+.PHONY: run test test-unit stress bench docs check-root deps mounts clean
 
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +55,12 @@ test: deps mounts $(STAMP)
 # the tests that need nothing: no root, bpffs, clang, bpftool or bpftrace (any user, < 20 s)
 test-unit: $(STAMP)
 	$(VPY) -m pytest -q -p no:cacheprovider tests/unit
+
+# bad input, churn, hostile names, signals, fuzz, read-only: one table of figures, status 1 on
+# any failure (issue 12)
+STRESS_ARGS ?=
+stress: deps mounts $(STAMP)
+	$(VPY) tests/stress/run.py $(STRESS_ARGS)
 
 bench: deps mounts $(STAMP)
 	$(VPY) tests/perf/bench.py

@@ -1,3 +1,3 @@
-from bpfinspect.cli import main
+from bpfinspect.entry import main
 
 main()

@@ -82,11 +82,29 @@ def strerror(err):
 _CAPABILITY_HINT = " (CAP_SYS_ADMIN is needed to inspect BPF objects: run as root, e.g. with sudo)"
 
 
+_CAP_SYS_ADMIN, _CAP_BPF = 21, 39
+
+
+def _lacks_capability():
+    """True unless the process holds CAP_SYS_ADMIN or CAP_BPF: an EPERM with them is the
+    kernel refusing something else (bpffs refuses names with a dot), where the hint would
+    mislead."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("CapEff:"):
+                    caps = int(line.split()[1], 16)
+                    return not caps & (1 << _CAP_SYS_ADMIN | 1 << _CAP_BPF)
+    except (OSError, ValueError, IndexError):
+        pass
+    return True
+
+
 def from_errno(err, message, suffix=""):
     """Exception for a failed call; `message` is the bpftool-style prefix."""
     text = "%s: %s%s" % (message, strerror(err), suffix)
     if err == _errno.ENOENT:
         return NoSuchObject(text, err)
     if err in (_errno.EPERM, _errno.EACCES):
-        return AccessDenied(text + _CAPABILITY_HINT, err)
+        return AccessDenied(text + (_CAPABILITY_HINT if _lacks_capability() else ""), err)
     return BpfError(text, err)

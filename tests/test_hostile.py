@@ -29,3 +29,12 @@ def test_elf_objects_dump_their_btf_section(tmp_path):
     header = run("btf", "dump", "file", str(obj), "format", "c")
     assert header.returncode == 0, header.stderr
     assert "struct lpm_key {" in header.stdout
+
+
+def test_eperm_with_privileges_has_no_capability_hint(bpffs):
+    """bpffs refuses to look up a name with a dot (EPERM): as root, the message is the
+    kernel's, without the hint to run as root (found while building the stress suite)."""
+    path = os.path.join(bpffs, "no.such")
+    proc = run("map", "show", "pinned", path)
+    assert (proc.returncode, proc.stdout) == (255, "")
+    assert proc.stderr == "Error: bpf obj get (%s): Operation not permitted\n" % path

@@ -93,9 +93,11 @@ def write_c_header(source, btf, fd, sort=True):
             base.close()
 
 
-def c_header_text(source, sort=True):
-    """The C header as a string."""
-    btf = load(source, for_c=True, sort=sort)
+def c_header_text(source, btf=None, sort=True):
+    """The C header as a string, generated whole before anything is printed (so that
+    Ctrl-C during libbpf's work leaves no half line behind); `btf` as load() gives it."""
+    if btf is None:
+        btf = load(source, for_c=True, sort=sort)
     fd = os.memfd_create("bpfinspect-c-header")
     with open(fd, "rb") as f:
         write_c_header(source, btf, fd, sort)

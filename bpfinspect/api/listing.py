@@ -122,7 +122,7 @@ class BtfObject(model.BtfObject):
         """The types as a C header (vmlinux.h), as `btf dump id ID format c` prints it."""
         from bpfinspect.api import btfdump
 
-        return btfdump.c_header_text(btfdump.kernel_source(self.id), sort)
+        return btfdump.c_header_text(btfdump.kernel_source(self.id), sort=sort)
 
 
 class Link(model.Link):

@@ -80,32 +80,36 @@ class Type:
         """(element type, index type, number of elements) of an ARRAY."""
         return struct.unpack_from("<III", self.btf.types_data, self.extra)
 
-    def members(self):
-        """[(name, type, bit offset, bitfield size)] of a STRUCT or UNION."""
+    def members(self, name_of=None):
+        """[(name, type, bit offset, bitfield size)] of a STRUCT or UNION; `name_of(offset)`
+        names them (by default btf.string(), which raises on a bad offset)."""
+        name_of = name_of or self.btf.string
         out = []
         for name_off, type_id, offset in self._items("<III"):
             if self.kflag:
-                out.append((self.btf.string(name_off), type_id, offset & 0xFFFFFF, offset >> 24))
+                out.append((name_of(name_off), type_id, offset & 0xFFFFFF, offset >> 24))
             else:
-                out.append((self.btf.string(name_off), type_id, offset, 0))
+                out.append((name_of(name_off), type_id, offset, 0))
         return out
 
     def params(self):
         """[(name offset, type)] of a FUNC_PROTO (type 0 and no name: `...`)."""
         return self._items("<II")
 
-    def enumerators(self):
-        """[(name, value)] of an ENUM or ENUM64 (signed when kflag says so)."""
+    def enumerators(self, name_of=None):
+        """[(name, value)] of an ENUM or ENUM64 (signed when kflag says so); `name_of` as in
+        members()."""
+        name_of = name_of or self.btf.string
         if self.kind == ENUM64:
             out = []
             for name_off, lo, hi in self._items("<III"):
                 v = hi << 32 | lo
                 if self.kflag and v >= 1 << 63:
                     v -= 1 << 64
-                out.append((self.btf.string(name_off), v))
+                out.append((name_of(name_off), v))
             return out
         fmt = "<Ii" if self.kflag else "<II"
-        return [(self.btf.string(n), v) for n, v in self._items(fmt)]
+        return [(name_of(n), v) for n, v in self._items(fmt)]
 
     def linkage(self):
         """A VAR's linkage (0 static, 1 global, 2 extern) or a FUNC's (vlen)."""

@@ -93,11 +93,9 @@ def main(argv=None):
     if "_BPFINSPECT_COMPLETE" in os.environ:
         return root.main(prog_name="bpfinspect")  # click's shell completion
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # a closed pipe ends us quietly, as bpftool
-    try:  # buffered output even under PYTHONUNBUFFERED, as bpftool's stdio: one write per 8 KiB
-        sys.stdout.reconfigure(write_through=False)
-    except (AttributeError, ValueError):
-        pass
-    interrupt.install()
+    if not _streams_ready():
+        sys.exit(EXIT_FAILURE)
+    guarded = interrupt.install()
     if argv is None:
         argv = sys.argv[1:]
     options, words = split_argv(argv)
@@ -107,6 +105,7 @@ def main(argv=None):
         libbpf.show_messages(True)
     output = _output(options)
     status = 0
+    interrupt.handle_sigint(guarded)  # until here, bpfinspect.entry's handler: exit 130
     try:
         if options.error:
             raise UsageError(options.error)
@@ -120,6 +119,9 @@ def main(argv=None):
             root.invoke(ctx)
     except common.ExitStatus as exc:
         status = exc.status
+    except interrupt.OutputFailed as exc:
+        _stderr("Error: %s\n" % exc.message)
+        status = EXIT_FAILURE
     except common.ShowUsage as exc:
         if options.json:
             output.null()
@@ -147,8 +149,44 @@ def main(argv=None):
             import traceback
 
             traceback.print_exc()
-    try:
-        output.close()
-    except BrokenPipeError:
-        pass
+    if guarded.failed is None:
+        try:
+            output.close()
+        except interrupt.OutputFailed as exc:
+            _stderr("Error: %s\n" % exc.message)
+            status = EXIT_FAILURE
+        except KeyboardInterrupt:  # while the last write waited on a full pipe: it is whole
+            status = EXIT_INTERRUPTED
+    if guarded.failed is not None:
+        # what stdout still buffers cannot be written either: leave without flushing it
+        sys.stderr.flush()
+        os._exit(status)
     sys.exit(status)
+
+
+def _stderr(text):
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _streams_ready():
+    """Standard output and error as bpftool's stdio: bytes as they are (a path that is not
+    UTF-8 or a locale that is not: the bytes still go out), and buffered even under
+    PYTHONUNBUFFERED (one write per 8 KiB). False, after one line on stderr, when stdout is
+    closed."""
+    if sys.stdout is None:
+        _stderr("Error: standard output is closed\n")
+        return False
+    for stream, errors in ((sys.stdout, "surrogateescape"), (sys.stderr, "backslashreplace")):
+        try:
+            stream.reconfigure(encoding="utf-8", errors=errors)
+        except (AttributeError, ValueError):
+            pass
+    try:
+        sys.stdout.reconfigure(write_through=False)
+    except (AttributeError, ValueError):
+        pass
+    return True

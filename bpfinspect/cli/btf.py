@@ -82,6 +82,19 @@ def _source(words, options):
     raise BpfError("unrecognized BTF source specifier: '%s'" % src)
 
 
+def write_lines(out, text, chunk=1 << 16):
+    """`text` in chunks that end at a line's end: Ctrl-C (held while a write is under way)
+    leaves whole lines only."""
+    start = 0
+    while start < len(text):
+        end = text.rfind("\n", start, start + chunk) + 1 if start + chunk < len(text) \
+            else len(text)
+        if end <= start:
+            end = min(len(text), start + chunk)
+        out.write(text[start:end])
+        start = end
+
+
 @btf.command("dump", context_settings=common.COMMAND_SETTINGS,
              help="Dump BTF types: raw (text or -j), or as a C header (format c; sorted as "
                   "the newest bpftool sorts, or in id order with unsorted).")
@@ -114,9 +127,12 @@ def dump(words):
             if have_filter:
                 raise BpfError("cannot use root_id with other type filtering",
                                exit_status=EXIT_INVALID)
-            root = selectors.strtoul(words.pop(0)) if words else None
+            if not words:
+                raise BpfError("expecting value for 'root_id' option", exit_status=EXIT_INVALID)
+            value = words.pop(0)
+            root = selectors.strtoul(value)
             if root is None:
-                raise BpfError("can't parse %s as root ID" % (words[0] if words else ""))
+                raise BpfError("can't parse %s as root ID" % value)
             if root in roots:
                 raise BpfError("duplicate root_id %u supplied" % root, exit_status=EXIT_INVALID)
             roots.append(root)
@@ -130,7 +146,6 @@ def dump(words):
         if r.options.json:
             raise BpfError("JSON output for C-syntax dump is not supported",
                            exit_status=EXIT_NOT_SUPPORTED)
-        sys.stdout.flush()
-        btfdump.write_c_header(source, btf_obj, sys.stdout.fileno(), sort)
+        write_lines(sys.stdout, btfdump.c_header_text(source, btf_obj, sort))
         return
     r.output.btf_raw(btf_obj, source.roots)

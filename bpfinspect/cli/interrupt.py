@@ -9,6 +9,8 @@ import os
 import signal
 import sys
 
+from bpfinspect.errors import BpfError
+
 _LARGE = 1 << 16
 
 
@@ -19,11 +21,17 @@ class GuardedStream:
         self._stream = stream
         self._busy = 0
         self._pending = False
+        self.failed = None  # the OutputFailed that ended the output
 
     def _guarded(self, func, *args):
+        if self.failed is not None:
+            raise self.failed
         self._busy += 1
         try:
             result = func(*args)
+        except OSError as exc:  # a full disk, a closed descriptor: no more output
+            self.failed = OutputFailed("can't write the output: %s" % exc.strerror, exc.errno)
+            raise self.failed from None
         finally:
             self._busy -= 1
         if self._pending and not self._busy:
@@ -67,9 +75,20 @@ def _stop():
     raise KeyboardInterrupt
 
 
+class OutputFailed(BpfError):
+    """Writing to stdout failed: the error goes to stderr, and nothing more to stdout."""
+
+
 def install():
-    """Guard sys.stdout; returns the guarded stream."""
+    """Guard sys.stdout; returns the guarded stream. Ctrl-C is taken in hand by
+    handle_sigint(), once the command is ready to close its output around an error."""
     guarded = GuardedStream(sys.stdout)
     sys.stdout = guarded
-    signal.signal(signal.SIGINT, guarded.on_sigint)
     return guarded
+
+
+def handle_sigint(guarded):
+    """SIGINT stops the command (after the write under way): a SIGINT that the parent
+    ignores stays ignored."""
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, guarded.on_sigint)

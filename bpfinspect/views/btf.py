@@ -101,6 +101,9 @@ def raw_text(btf, ids):
         return s
 
     for type_id in ids:
+        if type_id == 0:  # void, as bpftool prints it for root_id 0
+            out.append("[0] UNKNOWN '(anon)'\n")
+            continue
         if type_id < first_own:  # a root id in the base (split BTF)
             out.extend(raw_text(btf.base, [type_id]))
             continue
@@ -173,7 +176,7 @@ def raw_text(btf, ids):
                 if v_type < btf.count:
                     try:
                         vt = btf.type(v_type)
-                        parts.append(" (%s '%s')" % (KIND_NAMES[vt.kind], _name(btf, vt.name_off)))
+                        parts.append(" (%s '%s')" % (KIND_NAMES[vt.kind], name(vt.name_off)))
                     except BtfError:
                         pass
             parts.append("\n")
@@ -200,6 +203,9 @@ _ENUM_UNSIGNED = struct.Struct("<II")
 def raw_json(btf, ids):
     """The raw dump's {"types": [...]} entries, one dict per type."""
     for type_id in ids:
+        if type_id == 0:  # void
+            yield {"id": 0, "kind": KIND_NAMES[0], "name": "(anon)"}
+            continue
         t = btf.type(type_id)
         kind = t.kind
         d = {"id": type_id, "kind": KIND_NAMES[kind], "name": _name(btf, t.name_off)}
@@ -214,15 +220,16 @@ def raw_json(btf, ids):
             d.update(type_id=elem, index_type_id=index, nr_elems=nelems)
         elif kind in (P.STRUCT, P.UNION):
             members = []
-            for m_name, m_type, offset, bits in t.members():
-                m = {"name": m_name or "(anon)", "type_id": m_type, "bits_offset": offset}
+            for m_name, m_type, offset, bits in t.members(lambda off: _name(btf, off)):
+                m = {"name": m_name, "type_id": m_type, "bits_offset": offset}
                 if bits:
                     m["bitfield_size"] = bits
                 members.append(m)
             d.update(size=t.size, vlen=t.vlen, members=members)
         elif kind in (P.ENUM, P.ENUM64):
             d.update(encoding="SIGNED" if t.kflag else "UNSIGNED", size=t.size, vlen=t.vlen,
-                     values=[{"name": n or "(anon)", "val": v} for n, v in t.enumerators()])
+                     values=[{"name": n, "val": v}
+                             for n, v in t.enumerators(lambda off: _name(btf, off))])
         elif kind == P.FWD:
             d["fwd_kind"] = "union" if t.kflag else "struct"
         elif kind == P.FUNC:

@@ -162,3 +162,18 @@ def test_an_elf_file_without_btf(tmp_path):
     assert (proc.returncode, proc.stdout) == (254, "")
     assert proc.stderr == ("Error: failed to load BTF from /bin/true: no .BTF section in the "
                            "ELF file\n")
+
+
+def test_raw_dump_escapes_a_datasec_variables_name(files):
+    """A DATASEC line names each of its VARs: escaped as every other name (found by the
+    stress suite's BTF fuzzer)."""
+    strings = b"\0v\x03\x1b\0.data\0"
+    types = INT + kind(14, 1, 0, 1) + struct.pack("<I", 1)              # 2 VAR 'v\x03\x1b'
+    types += kind(15, 5, 1, 4) + struct.pack("<III", 2, 0, 4)           # 3 DATASEC '.data'
+    path = files("datasec.btf", blob(types, strings))
+    proc = run("btf", "dump", "file", path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[1:] == [
+        "[2] VAR 'v\\x03\\x1b' type_id=1, linkage=global",
+        "[3] DATASEC '.data' size=4 vlen=1",
+        "\ttype_id=2 offset=0 size=4 (VAR 'v\\x03\\x1b')"]

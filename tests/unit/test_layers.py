@@ -2,7 +2,8 @@
 each package imports only packages below it, siblings never import each other, and no
 module imports another that imports it back.
 
-    cli -> api -> {views | kernel | jit} -> {btfparse | isa} -> {model, errors, constants}
+    __main__ -> entry -> cli -> api -> {views | kernel | jit} -> {btfparse | isa}
+        -> {model, errors, constants}
 """
 
 import ast
@@ -14,7 +15,7 @@ PACKAGE = os.path.join(ROOT, "bpfinspect")
 
 # rank of each top-level part of the package; higher imports lower only
 LAYERS = {
-    "__init__": 6, "__main__": 6,
+    "__main__": 7, "__init__": 6, "entry": 6,
     "cli": 5,
     "api": 4,
     "views": 3, "kernel": 3, "jit": 3,
