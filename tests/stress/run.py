@@ -467,7 +467,7 @@ def section_hostile(w, short):
                  ["map", "dump", "id", str(mid)], ["map", "lookup", "id", str(mid), "key", "hex",
                                                    "1b", "07", "0a", "ff"]]
         # BTF files with hostile names
-        from tests.test_hostile import hostile_btf
+        from tests.unit.test_hostile import hostile_btf
         path = os.path.join(w.tmp, "hostile.btf")
         with open(path, "wb") as f:
             f.write(hostile_btf())
@@ -621,7 +621,7 @@ def section_signals(w, short):
 def _seeds(w):
     from bpfinspect.btfparse import files
     seeds = [rawbpf.BTF, files.read(w.objfile)]
-    from tests.test_hostile import hostile_btf
+    from tests.unit.test_hostile import hostile_btf
     seeds.append(hostile_btf())
     with open(os.path.join(w.tmp, "objects.o"), "rb") as f:
         seeds.append(files.elf_section(f.read(), ".BTF", "objects.o"))
