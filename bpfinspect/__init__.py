@@ -7,7 +7,7 @@ bpfinspect.btf(id). It is loaded on first use, so that the command line starts f
 from bpfinspect.constants import VERSION as __version__  # noqa: F401
 
 _API = ("programs", "maps", "btf_objects", "program", "map", "btf", "Program", "Map",
-        "BtfObject", "links", "link", "Link")
+        "BtfObject", "links", "link", "Link", "net_attachments")
 
 
 def __getattr__(name):

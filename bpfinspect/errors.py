@@ -9,6 +9,8 @@ bpftool, which returns a negated errno from main() where it has one (so the shel
 import errno as _errno
 import os
 
+from bpfinspect.constants import CAP_BPF, CAP_SYS_ADMIN
+
 EXIT_FAILURE = 255  # bpftool's -1: any error without an errno of its own
 EXIT_NOT_FOUND = 254  # -ENOENT: `map lookup`/`getnext` found no entry
 EXIT_INVALID = 234  # -EINVAL: `btf dump` options and BTF that cannot be loaded
@@ -82,9 +84,6 @@ def strerror(err):
 _CAPABILITY_HINT = " (CAP_SYS_ADMIN is needed to inspect BPF objects: run as root, e.g. with sudo)"
 
 
-_CAP_SYS_ADMIN, _CAP_BPF = 21, 39
-
-
 def _lacks_capability():
     """True unless the process holds CAP_SYS_ADMIN or CAP_BPF: an EPERM with them is the
     kernel refusing something else (bpffs refuses names with a dot), where the hint would
@@ -94,7 +93,7 @@ def _lacks_capability():
             for line in f:
                 if line.startswith("CapEff:"):
                     caps = int(line.split()[1], 16)
-                    return not caps & (1 << _CAP_SYS_ADMIN | 1 << _CAP_BPF)
+                    return not caps & (1 << CAP_SYS_ADMIN | 1 << CAP_BPF)
     except (OSError, ValueError, IndexError):
         pass
     return True
