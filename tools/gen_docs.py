@@ -87,7 +87,7 @@ def _title(help_text):
 
 def man_pages():
     files = {}
-    visible = [(n, c) for n, c in root.commands.items() if not c.hidden]
+    visible = [(n, c) for n, c in root.loaded_commands().items() if not c.hidden]
     files["man/bpfinspect.8"] = _page(
         "bpfinspect", "inspect BPF programs, maps and BTF in the running kernel",
         root.help, root.usage_lines, [(n, c.help or "") for n, c in visible])

@@ -5,7 +5,6 @@ the remaining words go to click, whose groups resolve prefixes in bpftool's tabl
 Errors leave as one line (`Error: ...`, or `{"error": ...}` with -j) and exit status 255.
 """
 
-import importlib
 import os
 import signal
 import sys
@@ -75,11 +74,14 @@ def _not_supported(name):
 
 
 def _add_objects():
-    have = {name: getattr(importlib.import_module("bpfinspect.cli." + module), attr)
-            for name, (module, attr) in COMMANDS.items()}
     help_cmd = root.commands.pop("help")
     for name in TABLE_ORDER:
-        root.add_command(help_cmd if name == "help" else have.get(name) or _not_supported(name))
+        if name == "help":
+            root.add_command(help_cmd)
+        elif name in COMMANDS:
+            root.add_lazy(name, "bpfinspect.cli." + COMMANDS[name][0], COMMANDS[name][1])
+        else:
+            root.add_command(_not_supported(name))
 
 
 _add_objects()

@@ -1,5 +1,7 @@
 """A click group that resolves its commands the way bpftool does."""
 
+import importlib
+
 import click
 
 from bpfinspect.errors import UsageError
@@ -21,8 +23,22 @@ class BpftoolGroup(click.Group):
     def get_command(self, ctx, cmd_name):
         for name, command in self.commands.items():
             if name.startswith(cmd_name):
+                if isinstance(command, Lazy):
+                    command = self.commands[name] = command.load()
                 return command
         return None
+
+    def add_lazy(self, name, module, attr):
+        """A command imported from `module` when first chosen: a command pays only for its
+        own object's code at start-up."""
+        self.commands[name] = Lazy(module, attr)
+
+    def loaded_commands(self):
+        """Every command, imported (for the docs and completion)."""
+        for name in list(self.commands):
+            if isinstance(self.commands[name], Lazy):
+                self.commands[name] = self.commands[name].load()
+        return self.commands
 
     def resolve_command(self, ctx, args):
         command = self.get_command(ctx, args[0])
@@ -38,3 +54,14 @@ class BpftoolGroup(click.Group):
 
     def format_usage(self, ctx, formatter):
         formatter.write("".join(self.usage_lines))
+
+
+class Lazy:
+    """A place in the command table whose command is imported when first chosen."""
+
+    def __init__(self, module, attr):
+        self.module = module
+        self.attr = attr
+
+    def load(self):
+        return getattr(importlib.import_module(self.module), self.attr)
