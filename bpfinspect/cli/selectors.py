@@ -4,7 +4,6 @@ import re
 
 from bpfinspect.constants import BPF_OBJ_NAME_LEN, MAX_PROG_FULL_NAME
 from bpfinspect.errors import UsageError
-from bpfinspect.model import Selector
 
 # keywords per object kind, in the order bpftool tries them as prefixes
 KEYWORDS = {
@@ -44,7 +43,8 @@ def parse_tag(text):
 
 
 def parse(kind, words):
-    """A Selector from exactly two words, with bpftool's errors."""
+    """A model.Selector from exactly two words, with bpftool's errors."""
+    from bpfinspect.model import Selector  # here: `version` and `help` parse no selector
     keyword, value = words
     for name in KEYWORDS[kind]:
         if is_prefix(keyword, name):
