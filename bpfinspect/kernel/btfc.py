@@ -13,6 +13,7 @@ from ctypes import c_bool, c_char_p, c_int, c_size_t, c_void_p
 
 from bpfinspect.constants import btf_info_kind
 from bpfinspect.errors import BpfError, from_errno
+from bpfinspect.kernel import syscalls
 from bpfinspect.kernel.libbpf import lib
 
 
@@ -22,7 +23,7 @@ class _emit_type_decl_opts(ctypes.Structure):
 
 
 def _libc():
-    libc = ctypes.CDLL(None)
+    libc = syscalls.libc()
     libc.fdopen.restype = c_void_p
     libc.fdopen.argtypes = [c_int, c_char_p]
     libc.fputs.argtypes = [c_char_p, c_void_p]

@@ -17,25 +17,12 @@ import struct
 from ctypes import byref, c_uint32
 
 from bpfinspect import constants as C
-from bpfinspect.kernel import uapi
+from bpfinspect.kernel import syscalls, uapi
 from bpfinspect.model import FeatureProbe, HelperProbe, SystemConfig
 
 BPF_MAP_CREATE, BPF_PROG_LOAD, BPF_BTF_LOAD = 0, 5, 18
-_NR_BPF = {"x86_64": 321, "aarch64": 280, "riscv64": 280, "loongarch64": 280, "s390x": 351,
-           "ppc64le": 361, "ppc64": 361, "i686": 357, "i386": 357, "armv7l": 386, "armv6l": 386}
 _LOG_SIZE = 4096  # libbpf's probe log buffer
 _UNAVAILABLE = (b"invalid func ", b"unknown func ", b"program of this type cannot use helper ")
-_libc = None
-
-
-def _libc_handle():
-    global _libc
-    if _libc is None:
-        _libc = ctypes.CDLL(None, use_errno=True)
-        _libc.syscall.restype = ctypes.c_long
-    return _libc
-
-
 # --- instructions -----------------------------------------------------------------------
 
 def _insn(code, dst=0, src=0, off=0, imm=0):
@@ -62,7 +49,6 @@ class Prober:
     def __init__(self, ifindex=0):
         self.ifindex = ifindex
         self.errno = 0
-        self.nr = _NR_BPF.get(os.uname().machine)
         self.log = ctypes.create_string_buffer(_LOG_SIZE)
         self._gpl = ctypes.create_string_buffer(b"GPL")
         self._license = ctypes.addressof(self._gpl)
@@ -70,15 +56,9 @@ class Prober:
         self.kern_version = _kernel_version()
 
     def _bpf(self, cmd, attr):
-        if self.nr is None:
-            self.errno = errno.ENOSYS
-            return -errno.ENOSYS
-        libc = _libc_handle()
-        ret = libc.syscall(ctypes.c_long(self.nr), ctypes.c_int(cmd), byref(attr),
-                           ctypes.c_uint(ctypes.sizeof(attr)))
+        ret = syscalls.bpf(cmd, attr)
         if ret < 0:
-            self.errno = ctypes.get_errno()
-            return -self.errno
+            self.errno = -ret
         return ret
 
     def _load(self, attr):
@@ -321,21 +301,12 @@ def if_name(ifindex):
 
 def if_index(name):
     """(ifindex, 0) or (0, errno): if_nametoindex."""
-    libc = _libc_handle()
-    libc.if_nametoindex.restype = ctypes.c_uint
-    index = libc.if_nametoindex(os.fsencode(name))
+    index = syscalls.libc().if_nametoindex(os.fsencode(name))
     return (index, 0) if index else (0, ctypes.get_errno() or errno.ENODEV)
 
 
-class _statfs(ctypes.Structure):
-    _fields_ = [("f_type", ctypes.c_long), ("_rest", ctypes.c_byte * 120)]
-
-
 def procfs_mounted():
-    buf = _statfs()
-    if _libc_handle().statfs(b"/proc", byref(buf)) != 0:
-        return False
-    return buf.f_type & 0xFFFFFFFF == C.PROC_SUPER_MAGIC
+    return syscalls.fs_magic("/proc") == C.PROC_SUPER_MAGIC
 
 
 def read_procfs(path):
@@ -412,7 +383,7 @@ _CAP_V3 = 0x20080522
 def _capget():
     hdr = _cap_header(_CAP_V3, 0)
     data = (_cap_data * 2)()
-    if _libc_handle().capget(byref(hdr), data) != 0:
+    if syscalls.libc().capget(byref(hdr), data) != 0:
         raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
     return hdr, data
 
@@ -436,7 +407,7 @@ def set_effective(caps):
     hdr, data = _capget()
     data[0].effective = caps & 0xFFFFFFFF
     data[1].effective = caps >> 32
-    if _libc_handle().capset(byref(hdr), data) != 0:
+    if syscalls.libc().capset(byref(hdr), data) != 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err))
 

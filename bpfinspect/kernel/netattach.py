@@ -7,7 +7,7 @@ for link ids (tcx links)."""
 import ctypes
 import errno
 import os
-from ctypes import byref, c_uint32
+from ctypes import c_uint32
 
 from bpfinspect import model
 from bpfinspect.constants import (
@@ -19,28 +19,7 @@ from bpfinspect.constants import (
 )
 from bpfinspect.errors import BpfError, NoSuchObject, strerror
 from bpfinspect.kernel import info as kinfo
-from bpfinspect.kernel import objects, uapi
-
-# __NR_bpf per machine
-_NR_BPF = {"x86_64": 321, "aarch64": 280, "riscv64": 280, "loongarch64": 280, "s390x": 351,
-           "ppc64le": 361, "ppc64": 361, "i686": 357, "i386": 357, "armv7l": 386, "armv6l": 386}
-
-_libc = None
-
-
-def _sys_bpf(cmd, attr):
-    """bpf(2): 0 or more, or a negated errno."""
-    global _libc
-    if _libc is None:
-        _libc = ctypes.CDLL(None, use_errno=True)
-        _libc.syscall.restype = ctypes.c_long
-    nr = _NR_BPF.get(os.uname().machine)
-    if nr is None:
-        return -errno.ENOSYS
-    ret = _libc.syscall(ctypes.c_long(nr), ctypes.c_int(cmd), byref(attr),
-                        ctypes.c_uint(ctypes.sizeof(attr)))
-    return -ctypes.get_errno() if ret < 0 else ret
-
+from bpfinspect.kernel import objects, syscalls, uapi
 
 _buffers = {}
 
@@ -57,7 +36,7 @@ def prog_query(target, attach_type, count=NET_QUERY_MAX):
                                prog_attach_flags=ctypes.addressof(pflags),
                                link_ids=ctypes.addressof(lids),
                                link_attach_flags=ctypes.addressof(lflags))
-    ret = _sys_bpf(BPF_PROG_QUERY, attr)
+    ret = syscalls.bpf(BPF_PROG_QUERY, attr)
     if ret < 0:
         return ret
     n = min(attr.count, count)

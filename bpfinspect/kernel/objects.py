@@ -12,7 +12,7 @@ from ctypes import byref, c_uint32
 
 from bpfinspect.constants import BPF_F_RDONLY, BPF_FS_MAGIC
 from bpfinspect.errors import BpfError, NoSuchObject, from_errno
-from bpfinspect.kernel import procfs, uapi
+from bpfinspect.kernel import procfs, syscalls, uapi
 from bpfinspect.kernel.libbpf import lib
 
 # how bpftool's messages name each kind: "can't get next program", "can't get prog by id"
@@ -90,15 +90,8 @@ def walk(kind):
         yield fd
 
 
-class _statfs(ctypes.Structure):
-    _fields_ = [("f_type", ctypes.c_long), ("_rest", ctypes.c_byte * 120)]
-
-
 def is_bpffs(path):
-    buf = _statfs()
-    if ctypes.CDLL(None).statfs(os.fsencode(path), byref(buf)) != 0:
-        return False
-    return buf.f_type & 0xFFFFFFFF == BPF_FS_MAGIC
+    return syscalls.fs_magic(path) == BPF_FS_MAGIC
 
 
 def _c_dirname(path):

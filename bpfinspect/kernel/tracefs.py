@@ -4,35 +4,19 @@ else mounted at /sys/kernel/tracing (bpftool's mnt_fs: make the mount point priv
 onto itself if needed, mount tracefs with mode=0700)."""
 
 import ctypes
-import ctypes.util
 import os
 
 from bpfinspect import constants as C
 from bpfinspect.errors import BpfError, strerror
+from bpfinspect.kernel import syscalls
 
 TRACEFS_MAGIC = 0x74726163
 MS_BIND = 4096
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
 
-_libc = None
-
-
-def _c():
-    global _libc
-    if _libc is None:
-        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        _libc.statfs.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
-        _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
-                                ctypes.c_ulong, ctypes.c_char_p]
-    return _libc
-
-
 def _is_tracefs(path):
-    buf = (ctypes.c_long * 32)()  # struct statfs: f_type (__fsword_t) comes first
-    if _c().statfs(os.fsencode(path), buf) != 0:
-        return False
-    return (buf[0] & 0xFFFFFFFF) == TRACEFS_MAGIC
+    return syscalls.fs_magic(path) == TRACEFS_MAGIC
 
 
 def _from_mounts():
@@ -48,7 +32,7 @@ def _from_mounts():
 
 
 def _mount(target):
-    libc = _c()
+    libc = syscalls.libc()
     t = os.fsencode(target)
     bind_done = False
     while libc.mount(b"", t, b"none", MS_PRIVATE | MS_REC, None) != 0:
