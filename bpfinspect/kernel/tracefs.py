@@ -4,6 +4,7 @@ else mounted at /sys/kernel/tracing (bpftool's mnt_fs: make the mount point priv
 onto itself if needed, mount tracefs with mode=0700)."""
 
 import ctypes
+import errno
 import os
 
 from bpfinspect import constants as C
@@ -37,7 +38,7 @@ def _mount(target):
     bind_done = False
     while libc.mount(b"", t, b"none", MS_PRIVATE | MS_REC, None) != 0:
         err = ctypes.get_errno()
-        if err != 22 or bind_done:  # EINVAL: not a mount point yet
+        if err != errno.EINVAL or bind_done:  # not a mount point yet
             return "mount --make-private %s failed: %s" % (target, strerror(err))
         if libc.mount(t, t, b"none", MS_BIND, None) != 0:
             return "mount --bind %s %s failed: %s" % (target, target,
