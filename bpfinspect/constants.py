@@ -59,6 +59,8 @@ VMLINUX_BTF = "/sys/kernel/btf/vmlinux"
 SYSFS_BTF_DIR = "/sys/kernel/btf/"
 KALLSYMS = "/proc/kallsyms"
 KPTR_RESTRICT = "/proc/sys/kernel/kptr_restrict"
+BPF_STATS_ENABLED = "/proc/sys/kernel/bpf_stats_enabled"
+BPF_STATS_RUN_TIME = 0  # enum bpf_stats_type
 PROC_MOUNTS = "/proc/mounts"
 BPF_FS_MAGIC = 0xCAFE4A11
 

@@ -464,3 +464,42 @@ class StructOpsDump(Record):
 
     __slots__ = ("btf", "map_info_type_id", "map_info", "value_type_id", "value_name", "value",
                  "prog_names")
+
+
+class ProgCounters(Record):
+    """A program's cumulative counters at one moment (`prog top`, the exporter): what
+    bpf_prog_info tells, without the lookups of `prog show`. bytes_memlock None unless asked."""
+
+    __slots__ = ("id", "type", "name", "tag", "run_time_ns", "run_cnt", "recursion_misses",
+                 "bytes_xlated", "bytes_jited", "bytes_memlock", "map_ids")
+    _defaults = {"bytes_memlock": None, "map_ids": ()}
+
+
+class ProgRate(Record):
+    """A program over one interval of `prog top`: run_cnt and run_time_ns are deltas over the
+    interval, *_total the counters at its end; cpu_pct is run time over the interval as a
+    share of one CPU; avg_ns None when it did not run; pids an Owner tuple."""
+
+    __slots__ = ("id", "type", "name", "tag", "run_cnt", "run_time_ns", "run_cnt_total",
+                 "run_time_ns_total", "avg_ns", "runs_per_s", "cpu_pct", "recursion_misses",
+                 "pids")
+
+
+class TypeTotal(Record):
+    """The programs of one type over one interval of `prog top`."""
+
+    __slots__ = ("type", "programs", "run_cnt", "run_time_ns", "cpu_pct")
+
+
+class TopSnapshot(Record):
+    """One refresh of `prog top`: time (epoch seconds), interval_s (measured), stats (how
+    statistics are on: a StatsState), programs (ProgRate, busiest first), types (TypeTotal)."""
+
+    __slots__ = ("time", "interval_s", "stats", "programs", "types")
+
+
+class StatsState(Record):
+    """Whether the kernel counts run time: enabled, and by whom ("bpfinspect" while it holds a
+    BPF_ENABLE_STATS fd, "sysctl" when kernel.bpf_stats_enabled was already 1, None when off)."""
+
+    __slots__ = ("enabled", "by")

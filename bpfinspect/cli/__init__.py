@@ -115,6 +115,8 @@ def main(argv=None):
             words = ["help"]
         elif options.version:
             words = ["version"]
+        if options.command_options:
+            _check_command_options(options.command_options, words)
         run = common.Run(options, output)
         # not root.main(): its handling of Ctrl-C and errors is ours to do
         with root.make_context("bpfinspect", list(words), obj=run) as ctx:
@@ -164,6 +166,32 @@ def main(argv=None):
         sys.stderr.flush()
         os._exit(status)
     sys.exit(status)
+
+
+def _command_path(words):
+    """The full names of the commands `words` choose: ("prog", "top") for `p to`."""
+    group, path = root, []
+    for word in words:
+        if not isinstance(group, click.Group):
+            break
+        command = group.get_command(None, word)
+        if command is None:
+            break
+        path.append(command.name)
+        group = command
+    return tuple(path)
+
+
+def _check_command_options(given, words):
+    """bpfinspect's long-only options belong to the commands that take them."""
+    from bpfinspect.cli.options import COMMAND_OPTIONS
+
+    path = _command_path(words)
+    for name in given:
+        takers = COMMAND_OPTIONS[name]
+        if not any(path[:len(p)] == p for p in takers):
+            raise UsageError("option '--%s' is for %s only"
+                             % (name, " and ".join("'%s'" % " ".join(p) for p in takers)))
 
 
 def _stderr(text):

@@ -13,8 +13,23 @@ LONG_OPTIONS = {
     "use-loader": ("L", False),
     "base-btf": ("B", True),
     "output": ("o", True),  # bpfinspect's own: where `visual` writes its graph
+    # bpfinspect's own, long only, for the commands that take them (COMMAND_OPTIONS)
+    "interval": ("interval", True),
+    "count": ("count", True),
+    "no-enable-stats": ("no-enable-stats", False),
+    "listen": ("listen", True),
+    "textfile": ("textfile", True),
 }
-SHORT_OPTIONS = {short: takes for short, takes in LONG_OPTIONS.values()}
+SHORT_OPTIONS = {short: takes for short, takes in LONG_OPTIONS.values() if len(short) == 1}
+
+# the commands (as paths of full names) that take each long-only option
+COMMAND_OPTIONS = {
+    "interval": (("prog", "top"), ("exporter",)),
+    "count": (("prog", "top"),),
+    "no-enable-stats": (("prog", "top"), ("exporter",)),
+    "listen": (("exporter",),),
+    "textfile": (("exporter",),),
+}
 
 
 class Options:
@@ -30,11 +45,14 @@ class Options:
         self.help = False
         self.base_btf = None
         self.output = None
+        self.command_options = {}  # long-only options: name -> value (True for flags)
         self.error = None  # an unrecognized option, reported once output is set up
 
 
 def _apply(opts, letter, value):
-    if letter == "V":
+    if len(letter) > 1:
+        opts.command_options[letter] = True if value is None else value
+    elif letter == "V":
         opts.version = True
     elif letter == "h":
         opts.help = True

@@ -13,6 +13,7 @@ USAGE = (
     "       bpfinspect prog dump xlated PROG [{ file FILE | [opcodes] [linum] [visual] }]\n",
     "       bpfinspect prog dump jited  PROG [{ file FILE | [opcodes] [linum] }]\n",
     "       bpfinspect prog tracelog\n",
+    "       bpfinspect prog top [--interval SECONDS] [--count N] [--no-enable-stats]\n",
     "       bpfinspect prog help\n",
     "\n",
     "       PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }\n",
@@ -189,10 +190,23 @@ def tracelog(words):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
+@prog.command("top", context_settings=common.COMMAND_SETTINGS,
+              help="What each program costs, live: CPU share, runs per second, average run "
+                   "time, pids. Switches run-time statistics on (BPF_ENABLE_STATS) while it "
+                   "runs, unless --no-enable-stats. On a terminal a live table (s/S sort, r "
+                   "reverse, / filter, Enter details, q quits); otherwise, or with --count N, "
+                   "a snapshot every --interval seconds (default 1), JSON Lines with -j.")
+@click.argument("words", metavar="", **common.WORDS)
+def top(words):
+    from bpfinspect.cli import top as top_command
+
+    top_command.top(list(words))
+
+
 # bpftool 7.8's prog table; the commands that change the kernel keep their prefix place
 # (`prog p` is `pin`, `prog l` is `list`) and refuse
 ORDER = ("show", "list", "help", "dump", "pin", "load", "loadall", "attach", "detach",
-         "tracelog", "run", "profile")
+         "tracelog", "run", "profile", "top")
 
 
 common.order_commands(prog, ORDER)

@@ -26,6 +26,7 @@ PROTOTYPES = {
     "libbpf_bpf_attach_type_str": (c_char_p, [c_int]),
     "libbpf_num_possible_cpus": (c_int, []),
     "bpf_prog_get_next_id": (c_int, [c_uint32, _u32p]),
+    "bpf_enable_stats": (c_int, [c_int]),
     "bpf_map_get_next_id": (c_int, [c_uint32, _u32p]),
     "bpf_btf_get_next_id": (c_int, [c_uint32, _u32p]),
     "bpf_prog_get_fd_by_id": (c_int, [c_uint32]),

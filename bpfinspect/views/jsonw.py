@@ -81,6 +81,13 @@ class JsonStream:
         self.pretty = pretty
         self._in_array = False
         self._count = 0
+        self._lines = False
+
+    def line(self, value):
+        """One value on a line of its own, always compact: JSON Lines, for streams of
+        documents (`prog top -j`), which then end without an extra newline."""
+        self._lines = True
+        self.out.write(encode(value) + "\n")
 
     def begin_array(self):
         self._in_array = True
@@ -116,5 +123,6 @@ class JsonStream:
     def close(self):
         if self._in_array:
             self.end_array()
-        self.out.write("\n")
+        if not self._lines:
+            self.out.write("\n")
         self.out.flush()
