@@ -111,3 +111,26 @@ def type_totals(rates):
            for k, v in totals.items()]
     out.sort(key=lambda t: (-t.run_time_ns, -t.run_cnt, t.type))
     return tuple(out)
+
+
+def details(prog_id):
+    """(maps, links) of the program `prog_id`: the map records it uses and the links that
+    attach it; empty when it is gone."""
+    from bpfinspect.api import listing
+    from bpfinspect.errors import NoSuchObject
+
+    try:
+        program = listing.one("prog", model.Selector(by="id", value=prog_id), pids=False,
+                              metadata=False)
+    except NoSuchObject:
+        return (), ()
+    maps = []
+    for map_id in program.map_ids:
+        try:
+            maps += listing.selected_records("map", model.Selector(by="id", value=map_id),
+                                             pids=False)
+        except NoSuchObject:
+            continue
+    links = [item for item in listing.iter_records("link", pids=False)
+             if item.prog_id == prog_id]
+    return tuple(maps), tuple(links)
