@@ -193,7 +193,7 @@ def tracelog(words):
 @prog.command("top", context_settings=common.COMMAND_SETTINGS,
               help="What each program costs, live: CPU share, runs per second, average run "
                    "time, pids. Switches run-time statistics on (BPF_ENABLE_STATS) while it "
-                   "runs, unless --no-enable-stats. On a terminal a live table (s/S sort, r "
+                   "runs, unless --no-enable-stats. On a terminal a live table (1-7 sort, r "
                    "reverse, / filter, Enter details, q quits); otherwise, or with --count N, "
                    "a snapshot every --interval seconds (default 1), JSON Lines with -j.")
 @click.argument("words", metavar="", **common.WORDS)
