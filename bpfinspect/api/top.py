@@ -70,23 +70,25 @@ class Sampler:
         interval = max(now - self._prev_at, 1e-9)
         owners = self._owners_now(now)
         rates = []
-        for c in counters:
-            before = self._prev.get(c.id)
-            if before is not None and before.tag == c.tag:
-                cnt = c.run_cnt - before.run_cnt
-                ns = c.run_time_ns - before.run_time_ns
+        prev = self._prev
+        per_pct = 1.0 / (interval * 1e7)
+        rate_of = model.ProgRate
+        for c in counters:  # ProgCounters, unpacked: this loop runs for every program
+            prog_id, ptype, name, tag, ns_total, cnt_total, misses, _, _, _, _ = c
+            before = prev.get(prog_id)
+            if before is not None and before[3] == tag:
+                cnt = cnt_total - before[5]
+                ns = ns_total - before[4]
+                if cnt < 0 or ns < 0:
+                    cnt = ns = 0
             else:  # loaded during the interval: all it counted, it counted in it
-                cnt, ns = c.run_cnt, c.run_time_ns
-            cnt, ns = max(cnt, 0), max(ns, 0)
-            rates.append(model.ProgRate(
-                id=c.id, type=c.type, name=c.name, tag=c.tag, run_cnt=cnt, run_time_ns=ns,
-                run_cnt_total=c.run_cnt, run_time_ns_total=c.run_time_ns,
-                avg_ns=ns // cnt if cnt else None, runs_per_s=cnt / interval,
-                cpu_pct=ns / (interval * 1e7), recursion_misses=c.recursion_misses,
-                pids=tuple(model.Owner(pid, comm) for pid, comm in owners.get(c.id, ()))))
-        self._prev = {c.id: c for c in counters}
+                cnt, ns = cnt_total, ns_total
+            rates.append(rate_of(prog_id, ptype, name, tag, cnt, ns, cnt_total, ns_total,
+                                 ns // cnt if cnt else None, cnt / interval, ns * per_pct,
+                                 misses, owners.get(prog_id, ())))
+        self._prev = {c[0]: c for c in counters}
         self._prev_at = now
-        rates.sort(key=lambda r: (-r.run_time_ns, -r.run_cnt, r.id))
+        rates.sort(key=lambda r: (-r[5], -r[4], r[0]))  # run time, runs, then id
         return model.TopSnapshot(time=wall, interval_s=interval, stats=self.state,
                                  programs=tuple(rates), types=type_totals(rates))
 
@@ -94,7 +96,8 @@ class Sampler:
         if not self._pids:
             return {}
         if self._owners_at is None or now - self._owners_at >= self._pids_every:
-            self._owners = procfs.owners("prog")
+            self._owners = {prog_id: tuple(model.Owner(pid, comm) for pid, comm in found)
+                            for prog_id, found in procfs.owners("prog").items()}
             self._owners_at = time.monotonic()
             self._pids_every = 20 * (self._owners_at - now)
         return self._owners
@@ -104,9 +107,9 @@ def type_totals(rates):
     """TypeTotal per program type, busiest first."""
     totals = {}
     for r in rates:
-        key = str(r.type)
+        key = str(r[1])
         n, cnt, ns, pct = totals.get(key, (0, 0, 0, 0.0))
-        totals[key] = (n + 1, cnt + r.run_cnt, ns + r.run_time_ns, pct + r.cpu_pct)
+        totals[key] = (n + 1, cnt + r[4], ns + r[5], pct + r[10])
     out = [model.TypeTotal(type=k, programs=v[0], run_cnt=v[1], run_time_ns=v[2], cpu_pct=v[3])
            for k, v in totals.items()]
     out.sort(key=lambda t: (-t.run_time_ns, -t.run_cnt, t.type))

@@ -5,11 +5,12 @@ program, reusing one buffer; names that need BTF are looked up once per program)
 import ctypes
 import errno
 import os
+import struct
 
 from bpfinspect import model
 from bpfinspect.constants import BPF_STATS_ENABLED, BPF_STATS_RUN_TIME, BPF_OBJ_NAME_LEN
 from bpfinspect.errors import from_errno
-from bpfinspect.kernel import objects, procfs, uapi
+from bpfinspect.kernel import objects, procfs, syscalls, uapi
 from bpfinspect.kernel.info import prog_full_name
 from bpfinspect.kernel.libbpf import lib
 
@@ -37,81 +38,142 @@ def close_fd(fd):
     os.close(fd)
 
 
+# the parts of struct bpf_prog_info a refresh reads: type, id, tag, jited_prog_len,
+# xlated_prog_len at 0; nr_map_ids at 52; name at 64; run_time_ns, run_cnt, recursion_misses
+# at 192 (offsets checked against uapi.bpf_prog_info by the unit tests)
+_HEAD = struct.Struct("=II8sII")
+_NR_MAP_IDS = struct.Struct("=I")
+_NR_MAP_IDS_AT, _MAP_IDS_AT, _NAME_AT = 52, 56, 64
+_RUN = struct.Struct("=QQQ")
+_RUN_AT = 192
+
+
 class CounterReader:
     """Reads every program's counters; keeps the names and types it has resolved, so that a
-    refresh costs one open, one bpf_prog_info and one close per program."""
+    refresh costs one open, one bpf_prog_info and one close per program, and no ctypes
+    structure (the info is read into one reused buffer and unpacked at once)."""
 
     def __init__(self, memlock=False, map_ids=False):
         self._memlock = memlock
         self._map_ids = map_ids
         self._names = {}  # (id, tag) -> (type, name)
-        self._info = uapi.bpf_prog_info()
-        self._size = ctypes.c_uint32()
+        self._size = ctypes.sizeof(uapi.bpf_prog_info)
+        self._buf = ctypes.create_string_buffer(self._size)
+        self._addr = ctypes.addressof(self._buf)
         self._ids = (ctypes.c_uint32 * 64)()
+        self._calls = syscalls.HotBpf()
+        self._known = []  # the ids the last read found, in order
+        self._refreshes = 0
 
     def read(self):
         """ProgCounters of every loaded program, in id order; programs that vanish while
         read are left out."""
+        if self._map_ids or self._memlock:
+            return self._read_with_extras()
+        # the common case (every refresh of `prog top`), in one loop with everything local
         lb = lib()
+        names = self._names
+        describe = self._describe
+        buf, addr, size = self._buf, self._addr, self._size
+        info, memset, close = self._calls.info, ctypes.memset, os.close
+        head, run, counters = _HEAD.unpack_from, _RUN.unpack_from, model.ProgCounters
         out = []
-        for prog_id in objects.object_ids("prog"):
-            fd = lb.bpf_prog_get_fd_by_id(prog_id)
-            if fd < 0:
-                if -fd == errno.ENOENT:
+        append = out.append
+        try:
+            for _, fd in self._walk():
+                memset(addr, 0, size)
+                ret = info(fd, addr, size)
+                if ret != 0 and ret != -errno.ENODEV:
+                    close(fd)
                     continue
-                raise from_errno(-fd, "can't get prog by id (%u)" % prog_id)
-            try:
-                item = self._one(lb, fd)
-            finally:
-                os.close(fd)
-            if item is not None:
-                out.append(item)
-        seen = {(c.id, c.tag) for c in out}
-        for key in [k for k in self._names if k not in seen]:
-            del self._names[key]
+                type_number, prog_id, tag, jited, xlated = head(buf)
+                run_time_ns, run_cnt, misses = run(buf, _RUN_AT)
+                tag = tag.hex()
+                known = names.get((prog_id, tag))
+                if known is None:
+                    known = names[(prog_id, tag)] = describe(lb, fd)
+                close(fd)
+                append(counters(prog_id, known[0], known[1], tag, run_time_ns, run_cnt,
+                                misses, xlated, jited, None, ()))
+        except OSError as exc:
+            raise from_errno(exc.errno, "can't get next program") from None
+        self._forget(out)
+        self._known = [c.id for c in out]
         return out
 
-    def _one(self, lb, fd):
-        info = self._info
-        ctypes.memset(ctypes.addressof(info), 0, ctypes.sizeof(info))
+    def _walk(self):
+        """(id, fd) of every program. Ids are handed out in increasing order (cyclically,
+        wrapping only after 2^31), so a refresh opens the programs it already knows by id
+        and asks for next ids only above the highest: half the calls. Every tenth refresh
+        walks all ids, which also finds any id reused after a wrap."""
+        calls = self._calls
+        self._refreshes += 1
+        if not self._known or self._refreshes % 10 == 0:
+            yield from calls.ids("prog")
+            return
+        yield from calls.fds("prog", self._known)
+        yield from calls.ids("prog", start=self._known[-1])
+
+    def _forget(self, out):
+        if len(self._names) > 2 * len(out) + 64:  # forget programs long gone
+            seen = {(c.id, c.tag) for c in out}
+            self._names = {k: v for k, v in self._names.items() if k in seen}
+
+    def _read_with_extras(self):
+        lb = lib()
+        calls = self._calls
+        out = []
+        try:
+            for _, fd in calls.ids("prog"):
+                try:
+                    item = self._one(lb, calls, fd)
+                finally:
+                    os.close(fd)
+                if item is not None:
+                    out.append(item)
+        except OSError as exc:
+            raise from_errno(exc.errno, "can't get next program") from None
+        self._forget(out)
+        return out
+
+    def _one(self, lb, calls, fd):
+        buf, size = self._buf, self._size
+        ctypes.memset(self._addr, 0, size)
         if self._map_ids:
-            info.nr_map_ids = len(self._ids)
-            info.map_ids = ctypes.addressof(self._ids)
-        self._size.value = ctypes.sizeof(info)
-        ret = lb.bpf_obj_get_info_by_fd(fd, ctypes.byref(info), ctypes.byref(self._size))
+            struct.pack_into("=IQ", buf, _NR_MAP_IDS_AT, len(self._ids),
+                             ctypes.addressof(self._ids))
+        ret = calls.info(fd, self._addr, size)
         if ret not in (0, -errno.ENODEV):
             return None
-        tag = bytes(info.tag).hex()
-        key = (info.id, tag)
-        known = self._names.get(key)
+        type_number, prog_id, tag, jited, xlated = _HEAD.unpack_from(buf)
+        run_time_ns, run_cnt, misses = _RUN.unpack_from(buf, _RUN_AT)
+        tag = tag.hex()
+        known = self._names.get((prog_id, tag))
         if known is None:
-            known = self._names[key] = self._describe(lb, fd, info)
+            known = self._names[(prog_id, tag)] = self._describe(lb, fd)
         map_ids = ()
-        if self._map_ids and info.nr_map_ids:
-            if info.nr_map_ids > len(self._ids):
-                self._ids = (ctypes.c_uint32 * info.nr_map_ids)()
-                return self._one(lb, fd)
-            map_ids = tuple(self._ids[:info.nr_map_ids])
+        if self._map_ids:
+            count = _NR_MAP_IDS.unpack_from(buf, _NR_MAP_IDS_AT)[0]
+            if count > len(self._ids):
+                self._ids = (ctypes.c_uint32 * count)()
+                return self._one(lb, calls, fd)
+            map_ids = tuple(self._ids[:count])
         memlock = None
         if self._memlock:
             value = procfs.fdinfo(fd).get("memlock")
             memlock = int(value) if value and value.isdigit() else None
-        return model.ProgCounters(
-            id=info.id, type=known[0], name=known[1], tag=tag, run_time_ns=info.run_time_ns,
-            run_cnt=info.run_cnt, recursion_misses=info.recursion_misses,
-            bytes_xlated=info.xlated_prog_len, bytes_jited=info.jited_prog_len,
-            bytes_memlock=memlock, map_ids=map_ids)
+        return model.ProgCounters(prog_id, known[0], known[1], tag, run_time_ns, run_cnt,
+                                  misses, xlated, jited, memlock, map_ids)
 
     @staticmethod
-    def _describe(lb, fd, info):
+    def _describe(lb, fd):
+        """(type, full name) of the program `fd`: names the kernel cut at 15 characters come
+        from BTF, once per program."""
+        info = uapi.bpf_prog_info()
+        objects.get_info(fd, info)
         type_name = lb.libbpf_bpf_prog_type_str(info.type)
         type_name = type_name.decode() if type_name else info.type
         raw = uapi.cstr(info.name)
         if len(raw) >= BPF_OBJ_NAME_LEN - 1:
-            # the kernel cut it: the full name from BTF, with a private copy of the info
-            copy = uapi.bpf_prog_info()
-            ctypes.memmove(ctypes.addressof(copy), ctypes.addressof(info), ctypes.sizeof(info))
-            copy.nr_map_ids = 0
-            copy.map_ids = 0
-            raw = prog_full_name(fd, copy)
+            raw = prog_full_name(fd, info)
         return type_name, raw

@@ -45,3 +45,73 @@ def fs_magic(path):
     if libc().statfs(os.fsencode(path), byref(buf)) != 0:
         return None
     return buf.f_type & 0xFFFFFFFF
+
+
+class HotBpf:
+    """The bpf(2) commands of a refresh (`prog top`, exporter scrapes: four per program),
+    through one reused attr buffer and argument objects made once: no ctypes structure and
+    no libbpf wrapper per call."""
+
+    _NEXT_ID = {"prog": 11, "map": 12, "link": 31}  # BPF_*_GET_NEXT_ID
+    _FD_BY_ID = {"prog": 13, "map": 14, "link": 30}  # BPF_*_GET_FD_BY_ID
+    _OBJ_GET_INFO_BY_FD = 15
+
+    def __init__(self):
+        import struct
+
+        nr = _NR_BPF.get(os.uname().machine)
+        if nr is None:
+            raise OSError(errno.ENOSYS, "bpf(2) is not known on this machine")
+        self._nr = ctypes.c_long(nr)
+        self._size = ctypes.c_uint(16)
+        self._attr = ctypes.create_string_buffer(16)
+        self._attr_ptr = ctypes.c_void_p(ctypes.addressof(self._attr))
+        self._call = libc().syscall
+        self._args = struct.Struct("=IIQ")  # every field of the 16 bytes, set on each call
+        self._info_cmd = ctypes.c_int(self._OBJ_GET_INFO_BY_FD)
+
+    def _bpf(self, cmd):
+        ret = self._call(self._nr, cmd, self._attr_ptr, self._size)
+        return -ctypes.get_errno() if ret < 0 else ret
+
+    def ids(self, kind, open_flags=0, start=0):
+        """(id, fd) of every object of `kind` whose id is above `start`, in id order, each
+        fd to be closed by the caller; objects that vanish between the two calls are left
+        out. OSError on any other failure."""
+        next_cmd = ctypes.c_int(self._NEXT_ID[kind])
+        fd_cmd = ctypes.c_int(self._FD_BY_ID[kind])
+        attr, args = self._attr, self._args
+        current = start
+        while True:
+            args.pack_into(attr, 0, current, 0, 0)
+            ret = self._bpf(next_cmd)
+            if ret < 0:
+                if ret == -errno.ENOENT:
+                    return
+                raise OSError(-ret, os.strerror(-ret))
+            current = args.unpack_from(attr, 0)[1]
+            args.pack_into(attr, 0, current, 0, open_flags)
+            fd = self._bpf(fd_cmd)
+            if fd < 0:
+                if fd == -errno.ENOENT:
+                    continue
+                raise OSError(-fd, os.strerror(-fd))
+            yield current, fd
+
+    def fds(self, kind, ids, open_flags=0):
+        """(id, fd) of the objects of `kind` among `ids` that still exist, in that order."""
+        fd_cmd = ctypes.c_int(self._FD_BY_ID[kind])
+        attr, args = self._attr, self._args
+        for obj_id in ids:
+            args.pack_into(attr, 0, obj_id, 0, open_flags)
+            fd = self._bpf(fd_cmd)
+            if fd < 0:
+                if fd == -errno.ENOENT:
+                    continue
+                raise OSError(-fd, os.strerror(-fd))
+            yield obj_id, fd
+
+    def info(self, fd, address, size):
+        """BPF_OBJ_GET_INFO_BY_FD into `size` bytes at `address`: 0 or a negated errno."""
+        self._args.pack_into(self._attr, 0, fd, size, address)
+        return self._bpf(self._info_cmd)

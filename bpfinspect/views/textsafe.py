@@ -26,6 +26,8 @@ def _escape(match):
 
 
 def _sub(kind, text):
+    if text.isprintable():  # no control character, no byte that was not UTF-8: as it is
+        return text
     pattern = _compiled.get(kind)
     if pattern is None:
         pattern = _compiled[kind] = re.compile(_PATTERNS[kind])

@@ -54,19 +54,13 @@ def header_lines(snap):
 
 def _table(header, rows, right):
     """Columns padded to their widest cell; `right` says which are right-aligned; the last
-    column is not padded."""
-    widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(header)]
-    lines = []
-    for row in [header] + rows:
-        cells = []
-        for i, cell in enumerate(row):
-            last = i == len(row) - 1
-            if right[i]:
-                cells.append(cell.rjust(widths[i]))
-            else:
-                cells.append(cell if last else cell.ljust(widths[i]))
-        lines.append("  ".join(cells).rstrip())
-    return lines
+    column is not padded. One format string for every row: the table is redrawn every
+    interval for every program."""
+    widths = [max(map(len, column)) for column in zip(header, *rows)]
+    last = len(widths) - 1
+    fmt = "  ".join("%%%ds" % w if right[i] else ("%s" if i == last else "%%-%ds" % w)
+                    for i, w in enumerate(widths))
+    return [(fmt % tuple(row)).rstrip() for row in [header] + rows]
 
 
 def snapshot_text(snap):

@@ -7,7 +7,6 @@ built from the escaped string, never as markup: a name like `[bold]` prints as i
 import collections
 
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 
 from bpfinspect.views import link as link_view
@@ -201,19 +200,17 @@ class TopScreen:
                   for i, c in enumerate(COLUMNS)]
         widths[2] = min(widths[2], max(15, width // 4))
         widths[-1] = max(4, width - sum(widths[:-1]) - 2 * (len(COLUMNS) - 1))
-        table = Table(box=None, padding=(0, 1), pad_edge=False, expand=False,
-                      show_edge=False, header_style="bold reverse")
+        heads = []
         for i, (heading, _, right, _) in enumerate(COLUMNS):
-            mark = ""
-            if i == self.sort:
-                mark = "▼" if self.descending else "▲"
-            table.add_column(Text(heading + mark), justify="right" if right else "left",
-                             no_wrap=True, overflow="ellipsis", width=widths[i])
+            mark = ("▼" if self.descending else "▲") if i == self.sort else ""
+            heads.append(heading + mark)
+        lines = [Text(_row(heads, widths), style="bold reverse")]
         for r, cells in zip(self.rows[self.first_row:], shown):
-            table.add_row(*[Text(c) for c in cells],
-                          style="reverse" if r.id == self.selected else None)
-        if not self.rows:
-            table.add_row(*[Text("")] * len(COLUMNS))
+            lines.append(Text(_row(cells, widths), no_wrap=True, overflow="ellipsis",
+                              style="reverse" if r.id == self.selected else ""))
+        table = Text("\n").join(lines)
+        table.no_wrap = True
+        table.overflow = "ellipsis"
         return Group(self._header(), Text(""), table, self._footer())
 
     def _render_detail(self, width, height, details):
@@ -264,6 +261,17 @@ class TopScreen:
                 parts.append(Text(line, overflow="ellipsis", no_wrap=True))
         parts.append(Text("Esc back  q quit", style="dim"))
         return Group(*parts)
+
+
+def _row(cells, widths):
+    """One line of the table: each cell cut or padded to its column's width (an ellipsis
+    where cut), columns two spaces apart."""
+    out = []
+    for (heading, _, right, _), cell, width in zip(COLUMNS, cells, widths):
+        if len(cell) > width:
+            cell = cell[:max(0, width - 1)] + "…"
+        out.append(cell.rjust(width) if right else cell.ljust(width))
+    return "  ".join(out).rstrip()
 
 
 def chart_lines(values, height):

@@ -187,6 +187,64 @@ def make_netns():
     return name
 
 
+# prog top's cost with PROGRAMS programs loaded (issue 13): CPU per refresh, and CPU share of
+# the live view at the default interval
+TOP_REFRESH_MS, TOP_CPU_PCT, TOP_SECONDS = 25.0, 3.0, 20
+_REFRESH_PROBE = """
+import io, statistics, sys, time
+from rich.console import Console
+from bpfinspect.api import top
+from bpfinspect.views import top as view
+from bpfinspect.views.toplive import TopScreen
+with top.Statistics() as stats:
+    sampler = top.Sampler(stats.state)
+    sampler.start()
+    screen, console = TopScreen(), Console(file=io.StringIO(), width=160, height=50)
+    for _ in range(3):
+        sampler.next()
+    text, live = [], []
+    for _ in range(15):
+        t = time.process_time(); view.snapshot_text(sampler.next())
+        text.append(time.process_time() - t)
+        t = time.process_time(); screen.update(sampler.next())
+        console.print(screen.render(160, 50)); live.append(time.process_time() - t)
+    print(len(screen.rows), statistics.median(text) * 1000, statistics.median(live) * 1000)
+"""
+
+
+def _cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def top_costs(ours):
+    """CPU of one refresh (headless text, and live), and the live view's CPU share over
+    TOP_SECONDS at the default interval, in tmux."""
+    out = subprocess.run([sys.executable, "-c", _REFRESH_PROBE], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout.split()
+    rows, text_ms, live_ms = int(out[0]), float(out[1]), float(out[2])
+    for what, ms in (("top refresh, headless", text_ms), ("top refresh, live", live_ms)):
+        print("%-26s %8.1fms CPU per refresh (%d programs) %9s %s" % (
+            what, ms, rows, "max %dms" % TOP_REFRESH_MS,
+            "ok" if ms <= TOP_REFRESH_MS else "SLOW"))
+    session = "bpfinspect-bench-top-%d" % os.getpid()
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "50",
+                    "exec %s prog top" % " ".join(ours)], check=True)
+    try:
+        pid = int(subprocess.run(["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"],
+                                 capture_output=True, text=True, check=True).stdout.split()[0])
+        time.sleep(3)  # started, statistics on, first refreshes drawn
+        before, start = _cpu_seconds(pid), time.monotonic()
+        time.sleep(TOP_SECONDS)
+        share = (_cpu_seconds(pid) - before) / (time.monotonic() - start) * 100
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session])
+    print("%-26s %8.2f%% of one CPU over %d s %15s %s" % (
+        "prog top, live, 1 s", share, TOP_SECONDS, "max %.0f%%" % TOP_CPU_PCT,
+        "ok" if share <= TOP_CPU_PCT else "SLOW"))
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench: needs root")
@@ -227,6 +285,8 @@ def main():
                 continue
             print("%-26s %10.1fms %10.1fms %7.2fx %7.2fx %s" % (
                 what, a * 1000, b * 1000, a / b, target, "ok" if a / b <= target else "SLOW"))
+        if not only or "top" in only:
+            top_costs(ours)
         links, cgroup_dirs, netns = load_links(), [], None
         try:
             cgroup_root, cgroup_dirs, _prog = make_cgroups()

@@ -14,10 +14,8 @@ ON = model.StatsState(enabled=True, by="bpfinspect")
 
 def rate(prog_id, name, cpu, runs, ns_total, avg=100, ptype="xdp", pids=()):
     return model.ProgRate(
-        id=prog_id, type=ptype, name=name, tag="00112233445566%02x" % prog_id,
-        run_cnt=runs, run_time_ns=int(cpu * 1e7), run_cnt_total=runs * 3,
-        run_time_ns_total=ns_total, avg_ns=avg if runs else None, runs_per_s=float(runs),
-        cpu_pct=cpu, recursion_misses=0, pids=pids)
+        prog_id, ptype, name, "00112233445566%02x" % prog_id, runs, int(cpu * 1e7), runs * 3,
+        ns_total, avg if runs else None, float(runs), cpu, 0, pids)
 
 
 def snapshot(*rates):
@@ -154,3 +152,16 @@ def test_chart_lines():
 def test_split_keys():
     assert split_keys(b"q\x1b[A\x1b[B\r\x7f/\x1b\x1b[6~\xc3\xa9\x1b[99X") == [
         "q", "up", "down", "enter", "backspace", "/", "esc", "pgdn", "é"]
+
+
+def test_counter_offsets_match_bpf_prog_info():
+    from bpfinspect.kernel import stats, uapi
+
+    info = uapi.bpf_prog_info
+    assert [getattr(info, f).offset for f in ("type", "id", "tag", "jited_prog_len",
+                                              "xlated_prog_len")] == [0, 4, 8, 16, 20]
+    assert stats._HEAD.size == 24
+    assert (info.nr_map_ids.offset, info.map_ids.offset, info.name.offset) == (
+        stats._NR_MAP_IDS_AT, stats._MAP_IDS_AT, stats._NAME_AT)
+    assert (info.run_time_ns.offset, info.run_cnt.offset, info.recursion_misses.offset) == (
+        stats._RUN_AT, stats._RUN_AT + 8, stats._RUN_AT + 16)
