@@ -201,7 +201,7 @@ class TopScreen:
         widths[2] = min(widths[2], max(15, width // 4))
         widths[-1] = max(4, width - sum(widths[:-1]) - 2 * (len(COLUMNS) - 1))
         heads = []
-        for i, (heading, _, right, _) in enumerate(COLUMNS):
+        for i, (heading, _, _, _) in enumerate(COLUMNS):
             mark = ("▼" if self.descending else "▲") if i == self.sort else ""
             heads.append(heading + mark)
         lines = [Text(_row(heads, widths), style="bold reverse")]
@@ -267,7 +267,7 @@ def _row(cells, widths):
     """One line of the table: each cell cut or padded to its column's width (an ellipsis
     where cut), columns two spaces apart."""
     out = []
-    for (heading, _, right, _), cell, width in zip(COLUMNS, cells, widths):
+    for (_, _, right, _), cell, width in zip(COLUMNS, cells, widths):
         if len(cell) > width:
             cell = cell[:max(0, width - 1)] + "…"
         out.append(cell.rjust(width) if right else cell.ljust(width))
