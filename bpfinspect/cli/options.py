@@ -1,6 +1,6 @@
 """bpftool's global options, accepted anywhere on the line (getopt_long with permutation)."""
 
-# long name: (short letter, takes an argument)
+# long name: (short letter or None, takes an argument)
 LONG_OPTIONS = {
     "json": ("j", False),
     "help": ("h", False),
@@ -13,8 +13,10 @@ LONG_OPTIONS = {
     "use-loader": ("L", False),
     "base-btf": ("B", True),
     "output": ("o", True),  # bpfinspect's own: where `visual` writes its graph
+    "color": (None, True),  # bpfinspect's own, long only: bpftool may take any letter
 }
-SHORT_OPTIONS = {short: takes for short, takes in LONG_OPTIONS.values()}
+SHORT_OPTIONS = {short: takes for short, takes in LONG_OPTIONS.values() if short}
+COLOR_WHEN = ("auto", "always", "never")
 
 
 class Options:
@@ -30,6 +32,7 @@ class Options:
         self.help = False
         self.base_btf = None
         self.output = None
+        self.color = "auto"
         self.error = None  # an unrecognized option, reported once output is set up
 
 
@@ -53,6 +56,12 @@ def _apply(opts, letter, value):
         opts.base_btf = value
     elif letter == "o":
         opts.output = value
+    elif letter == "color":
+        if value in COLOR_WHEN:
+            opts.color = value
+        else:
+            opts.error = "invalid argument '%s' for '--color' (valid: %s)" % (
+                value, ", ".join(COLOR_WHEN))
     # -m and -L only matter to commands that load programs: accepted and ignored
 
 
@@ -91,8 +100,8 @@ def split_argv(argv):
                     break
                 value = argv[i]
                 i += 1
-            _apply(opts, letter, value if takes else None)
-            if opts.help:
+            _apply(opts, letter or full, value if takes else None)
+            if opts.help or opts.error:
                 break
         elif arg.startswith("-") and arg != "-":
             j = 1
@@ -119,3 +128,21 @@ def split_argv(argv):
         else:
             words.append(arg)
     return opts, words
+
+
+def colour_wanted(when, stream, environ):
+    """Whether text output to `stream` is coloured: `always`, `never`, or (`auto`) when
+    NO_COLOR is unset or empty and either FORCE_COLOR is set and not empty or `stream` is a
+    terminal that is not TERM=dumb."""
+    if when != "auto":
+        return when == "always"
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    if environ.get("TERM") == "dumb":
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
