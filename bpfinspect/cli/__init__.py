@@ -24,7 +24,8 @@ USAGE = (
     "       OBJECT := { prog | map | link | cgroup | perf | net | feature | btf | struct_ops |\n",
     "                   iter }\n",
     "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} |\n",
-    "                    {-V|--version} | {-o|--output} FILE }\n",
+    "                    {-V|--version} | {-o|--output} FILE | --color WHEN }\n",
+    "       WHEN := { auto | always | never }\n",
 )
 
 
