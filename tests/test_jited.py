@@ -163,3 +163,21 @@ def test_hidden_by_kptr_restrict(programs):
         "Error: the kernel withheld the JIT image of program %u: kernel.kptr_restrict (now 2) "
         "hides kernel addresses from this user; run as root with kernel.kptr_restrict at most "
         "1\n" % prog_id)
+
+
+@pytest.mark.parametrize("disasm", ["llvm", "capstone"])
+def test_colour(programs, disasm):
+    """--color=always paints the listing; without its escape sequences it is the plain
+    output, and JSON stays as it is."""
+    env = {"BPFINSPECT_DISASM": disasm}
+    for option in ((), ("opcodes", "linum")):
+        args = ("prog", "dump", "jited", *programs["code_atomics"], *option)
+        plain = bpfinspect(*args, env=env, check=0).stdout
+        coloured = bpfinspect("--color=always", *args, env=env, check=0).stdout
+        assert "\x1b" not in plain and coloured.count("\x1b[") > plain.count("\n")
+        assert re.sub("\x1b\\[[0-9;]*m", "", coloured) == plain
+        assert "\x1b[33m   0\x1b[0m:\t\x1b[1mnopl\x1b[0m\t(\x1b[36m%rax\x1b[0m" in coloured
+        assert re.search("callq\x1b\\[0m\t\x1b\\[1;34m0x[0-9a-f]+\x1b\\[0m\n", coloured)
+    args = ("-j", "prog", "dump", "jited", *programs["code_atomics"], "opcodes")
+    assert bpfinspect("--color=always", *args, env=env, check=0).stdout == bpfinspect(
+        *args, env=env, check=0).stdout

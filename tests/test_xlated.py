@@ -315,3 +315,43 @@ def test_visual_block_with_btf(programs):
     ellipsis, short = shorten_path(path)
     assert ("; int sock_filter(struct __sk_buff * skb):\\l\\\n; [%s%s line:" % (
         ellipsis, short)) in out
+
+
+# --- colour (--color) -------------------------------------------------------------------------
+
+_SGR = re.compile("\x1b\\[[0-9;]*m")
+
+
+def test_colour(programs, raw_progs):
+    """--color=always paints the listing (and the header of each of several programs);
+    without its escape sequences it is the plain output, which a pipe still gets unless
+    colour is asked for, and JSON is never painted."""
+    pins, _ = programs
+    sels = [("pinned", pins["code_atomics"]), ("name", "three")]
+    for sel in sels:
+        for option in ((), ("opcodes",), ("linum",), ("opcodes", "linum")):
+            args = ("prog", "dump", "xlated", *sel, *option)
+            plain = bpfinspect(*args, check=0).stdout
+            assert "\x1b" not in plain
+            coloured = bpfinspect("--color=always", *args, check=0).stdout
+            assert coloured.count("\x1b[") > plain.count("\n")
+            assert _SGR.sub("", coloured) == plain, args
+            assert bpfinspect(*args, "--color", "never", env={"FORCE_COLOR": "1"},
+                              check=0).stdout == plain
+            assert bpfinspect(*args, env={"FORCE_COLOR": "1"}, check=0).stdout == coloured
+            assert bpfinspect(*args, env={"FORCE_COLOR": "1", "NO_COLOR": "1"},
+                              check=0).stdout == plain
+            assert bpfinspect("--color=auto", *args, check=0).stdout == plain  # a pipe
+    several = bpfinspect("--color=always", "prog", "dump", "xlated", "name", "three",
+                         check=0).stdout
+    assert re.match("\x1b\\[1;33m\\d+\x1b\\[0m: socket_filter  name \x1b\\[1;32mthree\x1b\\[0m",
+                    several)
+    assert "\x1b[33m   0\x1b[0m: \x1b[2m(b7)\x1b[0m \x1b[36mr0\x1b[0m = \x1b[35m5\x1b[0m\n" in several
+    for fmt in ("-j", "-p"):
+        args = (fmt, "prog", "dump", "xlated", "pinned", pins["code_atomics"], "linum")
+        assert bpfinspect("--color=always", *args, check=0).stdout == bpfinspect(
+            *args, check=0).stdout
+    show = ("prog", "show", "pinned", pins["code_atomics"])
+    coloured = bpfinspect("--color=always", *show, check=0).stdout
+    assert coloured != bpfinspect(*show, check=0).stdout
+    assert _SGR.sub("", coloured) == bpfinspect(*show, check=0).stdout

@@ -29,6 +29,13 @@ OPTIONS = (
     ("-o, --output FILE", "Where prog dump xlated ... visual writes its graph: FILE.dot, or "
                           "FILE.png, .svg or .pdf rendered through Graphviz's dot "
                           "(bpfinspect's own)."),
+    ("--color WHEN", "Colour for a terminal (bpfinspect's own): auto (the default) colours "
+                     "prog dump xlated and jited listings and the first line of each object "
+                     "of prog, map, btf and link show when stdout is a terminal, unless "
+                     "NO_COLOR is set (not empty) or TERM is dumb, or when FORCE_COLOR is set "
+                     "(not empty); always colours even into a pipe; never never does. JSON is "
+                     "never coloured, and the text without its escape sequences is the plain "
+                     "output."),
     ("-m, --mapcompat, -L, --use-loader", "Accepted for bpftool compatibility; they only "
                                           "matter to commands that load programs."),
     ("-V, --version", "Print the version."),

@@ -13,7 +13,7 @@ import click
 
 from bpfinspect.cli import common, interrupt
 from bpfinspect.cli.group import BpftoolGroup
-from bpfinspect.cli.options import split_argv
+from bpfinspect.cli.options import colour_wanted, split_argv
 from bpfinspect.errors import EXIT_FAILURE, EXIT_INTERRUPTED, BpfError, UsageError
 from bpfinspect.views import make_output
 
@@ -24,7 +24,8 @@ USAGE = (
     "       OBJECT := { prog | map | link | cgroup | perf | net | feature | btf | struct_ops |\n",
     "                   iter }\n",
     "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} |\n",
-    "                    {-V|--version} | {-o|--output} FILE }\n",
+    "                    {-V|--version} | {-o|--output} FILE | --color WHEN }\n",
+    "       WHEN := { auto | always | never }\n",
 )
 
 
@@ -88,7 +89,14 @@ _add_objects()
 
 
 def _output(options):
-    return make_output("json" if options.json else "text", sys.stdout, options.pretty)
+    if options.json:
+        return make_output("json", sys.stdout, options.pretty)  # JSON is never coloured
+    output = make_output("text", sys.stdout)
+    if colour_wanted(options.color, sys.stdout, os.environ):
+        from bpfinspect.views import colour
+
+        output.paint = colour.Painter(colour.colour_system(os.environ))
+    return output
 
 
 def main(argv=None):

@@ -17,7 +17,8 @@ USAGE = (
     "       MAP     := { id MAP_ID | pinned FILE | name MAP_NAME }\n",
     "       PROG    := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }\n",
     "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} |\n",
-    "                    {-B|--base-btf} FILE }\n",
+    "                    {-B|--base-btf} FILE | --color WHEN }\n",
+    "       WHEN := { auto | always | never }\n",
 )
 
 

@@ -10,7 +10,9 @@ USAGE = (
     "       bpfinspect link help\n",
     "\n",
     "       LINK := { id LINK_ID | pinned FILE }\n",
-    "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} }\n",
+    "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} |\n",
+    "                    --color WHEN }\n",
+    "       WHEN := { auto | always | never }\n",
 )
 
 # bpftool's table: the commands that change something keep their place in it (`link p` is

@@ -18,7 +18,9 @@ USAGE = (
     "\n",
     "       MAP := { id MAP_ID | pinned FILE | name MAP_NAME }\n",
     "       DATA := { [hex] BYTES }\n",
-    "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} }\n",
+    "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} |\n",
+    "                    --color WHEN }\n",
+    "       WHEN := { auto | always | never }\n",
 )
 
 # bpftool's table: the commands that change something keep their place in it (`map p` is

@@ -1,6 +1,6 @@
 """bpftool's global options, accepted anywhere on the line (getopt_long with permutation)."""
 
-# long name: (short letter, takes an argument)
+# long name: (short letter or None, takes an argument)
 LONG_OPTIONS = {
     "json": ("j", False),
     "help": ("h", False),
@@ -13,14 +13,16 @@ LONG_OPTIONS = {
     "use-loader": ("L", False),
     "base-btf": ("B", True),
     "output": ("o", True),  # bpfinspect's own: where `visual` writes its graph
+    "color": (None, True),  # bpfinspect's own, long only: bpftool may take any letter
     # bpfinspect's own, long only, for the commands that take them (COMMAND_OPTIONS)
-    "interval": ("interval", True),
-    "count": ("count", True),
-    "no-enable-stats": ("no-enable-stats", False),
-    "listen": ("listen", True),
-    "textfile": ("textfile", True),
+    "interval": (None, True),
+    "count": (None, True),
+    "no-enable-stats": (None, False),
+    "listen": (None, True),
+    "textfile": (None, True),
 }
-SHORT_OPTIONS = {short: takes for short, takes in LONG_OPTIONS.values() if len(short) == 1}
+SHORT_OPTIONS = {short: takes for short, takes in LONG_OPTIONS.values() if short}
+COLOR_WHEN = ("auto", "always", "never")
 
 # the commands (as paths of full names) that take each long-only option
 COMMAND_OPTIONS = {
@@ -45,12 +47,13 @@ class Options:
         self.help = False
         self.base_btf = None
         self.output = None
+        self.color = "auto"
         self.command_options = {}  # long-only options: name -> value (True for flags)
         self.error = None  # an unrecognized option, reported once output is set up
 
 
 def _apply(opts, letter, value):
-    if len(letter) > 1:
+    if letter in COMMAND_OPTIONS:
         opts.command_options[letter] = True if value is None else value
     elif letter == "V":
         opts.version = True
@@ -71,6 +74,12 @@ def _apply(opts, letter, value):
         opts.base_btf = value
     elif letter == "o":
         opts.output = value
+    elif letter == "color":
+        if value in COLOR_WHEN:
+            opts.color = value
+        else:
+            opts.error = "invalid argument '%s' for '--color' (valid: %s)" % (
+                value, ", ".join(COLOR_WHEN))
     # -m and -L only matter to commands that load programs: accepted and ignored
 
 
@@ -109,8 +118,8 @@ def split_argv(argv):
                     break
                 value = argv[i]
                 i += 1
-            _apply(opts, letter, value if takes else None)
-            if opts.help:
+            _apply(opts, letter or full, value if takes else None)
+            if opts.help or opts.error:
                 break
         elif arg.startswith("-") and arg != "-":
             j = 1
@@ -137,3 +146,21 @@ def split_argv(argv):
         else:
             words.append(arg)
     return opts, words
+
+
+def colour_wanted(when, stream, environ):
+    """Whether text output to `stream` is coloured: `always`, `never`, or (`auto`) when
+    NO_COLOR is unset or empty and either FORCE_COLOR is set and not empty or `stream` is a
+    terminal that is not TERM=dumb."""
+    if when != "auto":
+        return when == "always"
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    if environ.get("TERM") == "dumb":
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False

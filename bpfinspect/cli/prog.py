@@ -18,7 +18,8 @@ USAGE = (
     "\n",
     "       PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }\n",
     "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} |\n",
-    "                    {-o|--output} FILE }\n",
+    "                    {-o|--output} FILE | --color WHEN }\n",
+    "       WHEN := { auto | always | never }\n",
 )
 
 

@@ -16,9 +16,12 @@ def _view(kind):
 
 class TextOutput(Output):
     name = "text"
+    paint = None  # a views.colour.Painter when the command line asks for colour
 
     def objects(self, kind, items, listing=False):
         render = _view(kind).text
+        if self.paint is not None:
+            render = self.paint.shown(kind, render)
         for item in items:
             self.out.write(render(item))
 
@@ -26,20 +29,24 @@ class TextOutput(Output):
         """With several programs, each under its `prog show` line."""
         from bpfinspect.views import xlated
 
-        self._programs(listings, lambda x: xlated.text_chunks(x, opcodes, linum))
+        self._programs(listings, lambda x: xlated.text_chunks(x, opcodes, linum), "xlated")
 
     def jited(self, listings, opcodes=False, linum=False):
         from bpfinspect.views import jited
 
-        self._programs(listings, lambda x: jited.text_chunks(x, opcodes, linum))
+        self._programs(listings, lambda x: jited.text_chunks(x, opcodes, linum), "jited")
 
-    def _programs(self, listings, chunks):
+    def _programs(self, listings, chunks, mode):
         from bpfinspect.views import prog
 
+        header = prog.header_text
+        if self.paint is not None:
+            header = self.paint.shown("prog", header)
+            chunks = self.paint.listing(mode, chunks)
         several = len(listings) > 1
         for k, x in enumerate(listings):
             if several:
-                self.out.write(prog.header_text(x.program))
+                self.out.write(header(x.program))
             for chunk in chunks(x):
                 self.out.write(chunk)
             if several and k != len(listings) - 1:
