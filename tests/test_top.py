@@ -212,6 +212,7 @@ class Tmux:
         subprocess.run(["tmux", "kill-session", "-t", self.name], stderr=subprocess.DEVNULL)
         subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(width),
                         "-y", str(height), command], check=True)
+        self.resize(width, height)  # whatever size another session left the server at
 
     def screen(self):
         return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],

@@ -43,13 +43,15 @@ class Sampler:
     """Successive snapshots of every program's counters; `next()` gives the rates over the
     time since the previous one. pids: look up the processes holding each program, by a
     /proc walk that is repeated only after 20 times its own duration has passed (on a host
-    with many processes it would otherwise cost more than the counters)."""
+    with many processes it would otherwise cost more than the counters), and at most every
+    `pids_every` seconds."""
 
-    def __init__(self, state, pids=True):
+    def __init__(self, state, pids=True, pids_every=0.0):
         self.state = state
         self._reader = stats.CounterReader()
         self._pids = pids
-        self._pids_every = 0.0
+        self._pids_min = pids_every
+        self._pids_every = pids_every
         self._owners = {}
         self._owners_at = None
         self._prev = None
@@ -99,7 +101,7 @@ class Sampler:
             self._owners = {prog_id: tuple(model.Owner(pid, comm) for pid, comm in found)
                             for prog_id, found in procfs.owners("prog").items()}
             self._owners_at = time.monotonic()
-            self._pids_every = 20 * (self._owners_at - now)
+            self._pids_every = max(self._pids_min, 20 * (self._owners_at - now))
         return self._owners
 
 

@@ -72,7 +72,8 @@ def top(words):
     from bpfinspect.api import top as api_top
 
     with api_top.Statistics(settings.enable_stats) as statistics:
-        sampler = api_top.Sampler(statistics.state)
+        # on the terminal, who holds a program changes rarely: look every 5 s at most
+        sampler = api_top.Sampler(statistics.state, pids_every=5.0 if live else 0.0)
         if live:
             from bpfinspect.cli import toplive
 

@@ -3,6 +3,7 @@ drawn by rich on the alternate screen and restored however the view ends."""
 
 import os
 import select
+import signal
 import sys
 import termios
 import time
@@ -18,7 +19,6 @@ _SEQUENCES = {
 _BYTES = {b"\r": "enter", b"\n": "enter", b"\x7f": "backspace", b"\x08": "backspace",
           b"\x03": "ctrl-c", b"\x1b": "esc"}
 _DETAILS_EVERY = 5.0  # seconds between two looks at a program's maps and links
-_POLL = 0.25  # how often a resized terminal is noticed without a key
 
 
 def split_keys(data):
@@ -48,6 +48,15 @@ def split_keys(data):
     return keys
 
 
+def _terminal_size(console):
+    """(columns, lines) of the terminal itself."""
+    try:
+        size = os.get_terminal_size(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        return console.size
+    return size.columns, size.lines
+
+
 def run(sampler, interval):
     from rich.console import Console
     from rich.live import Live
@@ -65,6 +74,12 @@ def run(sampler, interval):
         fd = keyboard
     saved = termios.tcgetattr(fd)
     tty.setcbreak(fd)
+    # a resize (SIGWINCH) wakes the loop through a pipe: no polling between refreshes
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_read, False)
+    os.set_blocking(wake_write, False)
+    old_wakeup = signal.set_wakeup_fd(wake_write)
+    old_winch = signal.signal(signal.SIGWINCH, lambda signum, frame: None)
     details, details_of, details_at = None, None, 0.0
     try:
         sampler.start()
@@ -83,15 +98,19 @@ def run(sampler, interval):
                         details = api_top.details(screen.detail)
                         details_of, details_at = screen.detail, now
                         changed = True
-                if console.size != size:
-                    size = console.size
+                now_size = _terminal_size(console)
+                if now_size != size:
+                    size = now_size
+                    console.size = size  # rich would believe $COLUMNS and $LINES first
                     changed = True
                 if changed:
-                    live.update(screen.render(size.width, size.height, details), refresh=True)
+                    live.update(screen.render(size[0], size[1], details), refresh=True)
                     changed = False
-                timeout = max(0.0, min(due - time.monotonic(), _POLL))
-                ready, _, _ = select.select([fd], [], [], timeout)
-                if ready:
+                timeout = max(0.0, due - time.monotonic())
+                ready, _, _ = select.select([fd, wake_read], [], [], timeout)
+                if wake_read in ready:
+                    os.read(wake_read, 512)
+                if fd in ready:
                     for key in split_keys(os.read(fd, 1024)):
                         if screen.key(key):
                             return
@@ -99,6 +118,10 @@ def run(sampler, interval):
     except KeyboardInterrupt:
         return
     finally:
+        signal.set_wakeup_fd(old_wakeup)
+        signal.signal(signal.SIGWINCH, old_winch)
+        os.close(wake_read)
+        os.close(wake_write)
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
         if keyboard is not None:
             os.close(keyboard)

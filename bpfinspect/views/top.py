@@ -65,7 +65,19 @@ def _table(header, rows, right):
 
 def snapshot_text(snap):
     lines = header_lines(snap) + [""]
-    lines += _table(list(COLUMNS), [list(program_cells(r)) for r in snap.programs],
+    rows = snap.programs
+    # column by column: this runs every interval for every program
+    columns = [
+        [str(r[0]) for r in rows],
+        [safe(str(r[1])) for r in rows],
+        [safe(r[2]) for r in rows],
+        ["%.2f" % r[10] for r in rows],
+        ["%.1f" % r[9] for r in rows],
+        ["-" if r[8] is None else str(r[8]) for r in rows],
+        ["%.6f s" % (r[7] / 1e9) for r in rows],
+        [pids_cell(r[12]) if r[12] else "" for r in rows],
+    ]
+    lines += _table(list(COLUMNS), list(zip(*columns)),
                     (True, False, False, True, True, True, True, False))
     lines.append("")
     lines += _table(["TYPE", "PROGS", "CPU%", "RUNS/S"],
