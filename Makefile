@@ -15,8 +15,8 @@ $(VPY):
 
 # A regular (not editable) install: an editable one costs every command ~10 ms of start-up.
 # Tests and the bench run `python -m bpfinspect` from the source tree; the installed copy
-# (for `make run` and the console script) is refreshed whenever a source file changes.
-$(STAMP): $(VPY) pyproject.toml $(shell find bpfinspect -name '*.py')
+# (for `make run` and the command, bin/bpfinspect) is refreshed whenever a source file changes.
+$(STAMP): $(VPY) pyproject.toml bin/bpfinspect $(shell find bpfinspect -name '*.py')
 	$(VPY) -m pip install -q --upgrade pip
 	$(VPY) -m pip install -q '.[test]'
 	rm -rf build

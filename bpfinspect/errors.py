@@ -23,7 +23,8 @@ EXIT_STATUSES = {
     EXIT_NOT_FOUND: "map lookup, peek or getnext: no such entry; btf dump: no such file",
     EXIT_INVALID: "btf dump: invalid options, or BTF that cannot be loaded",
     EXIT_NOT_SUPPORTED: "btf dump ... format c with -j: there is no JSON for C",
-    EXIT_INTERRUPTED: "interrupted by Ctrl-C (JSON output is still closed)",
+    EXIT_INTERRUPTED: "interrupted by Ctrl-C, at any moment from start-up on: never a traceback "
+                      "(JSON output is still closed)",
 }
 # Elsewhere, as bpftool, 256 - errno where a failed call's errno is returned: btf dump of a
 # file that cannot be read, a map lookup that fails otherwise than with ENOENT.

@@ -1,5 +1,6 @@
 """Helpers for tests that need the real kernel: running both tools, loading test objects."""
 
+import glob
 import json
 import os
 import shutil
@@ -42,6 +43,28 @@ def bpfinspect(*args, env=None, check=None, **kwargs):
     if check is not None:
         assert proc.returncode == check, (args, proc.stdout, proc.stderr)
     return proc
+
+
+def installed_command():
+    """[path] of the command `make` installs into .venv (bin/bpfinspect: it starts Python with
+    SIGINT blocked), or None when .venv holds no install of this tree's launcher and entry."""
+    venv = os.path.join(ROOT, ".venv")
+    launcher = os.path.join(venv, "bin", "bpfinspect")
+    entries = glob.glob(os.path.join(venv, "lib", "python*", "site-packages", "bpfinspect",
+                                     "entry.py"))
+    pairs = [(launcher, os.path.join(ROOT, "bin", "bpfinspect"))]
+    pairs += [(e, os.path.join(ROOT, "bpfinspect", "entry.py")) for e in entries[:1]]
+    if len(pairs) < 2 or not all(_same_file_text(a, b) for a, b in pairs):
+        return None
+    return [launcher]
+
+
+def _same_file_text(a, b):
+    try:
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            return fa.read() == fb.read()
+    except OSError:
+        return False
 
 
 def bpftool(*args, **kwargs):

@@ -1,9 +1,13 @@
 """Broken outputs and signals: a full disk, a closed stdout, Ctrl-C at any moment (also
-before the command line is set up, and during `format c`), a SIGINT the parent ignores, an
-ASCII locale, a Graphviz that hangs or writes nothing. One line and a documented status,
-never a traceback; output after Ctrl-C is a true prefix ending at a line boundary."""
+during the interpreter's start-up, before the command line is set up, and during `format c`),
+a SIGINT the parent ignores, an ASCII locale, a Graphviz that hangs or writes nothing. One line
+and a documented status, never a traceback; output after Ctrl-C is a true prefix ending at a
+line boundary."""
 
+import collections
 import os
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,7 +15,7 @@ import time
 
 import pytest
 
-from tests.kernel import ROOT, need_root
+from tests.kernel import ROOT, installed_command, need_root
 
 VMLINUX = "/sys/kernel/btf/vmlinux"
 CMD = [sys.executable, "-m", "bpfinspect"]
@@ -66,8 +70,9 @@ def test_root_id_words(args, status, stdout, stderr):
 
 
 def test_ctrl_c_before_the_command_line_is_set_up():
-    """SIGINT from the first milliseconds on: status 130 and nothing else, or a finished
-    command; never a traceback."""
+    """`python -m bpfinspect`, SIGINT from the first milliseconds on: status 130 and nothing
+    else, or a finished command; never a traceback once bpfinspect runs (the interpreter's
+    own start-up is Python's: the installed command closes that window, see below)."""
     outcomes = set()
     for delay in [0.002 * i for i in range(1, 60, 3)]:
         proc = subprocess.Popen(CMD + ["version"], stdout=subprocess.PIPE,
@@ -83,6 +88,74 @@ def test_ctrl_c_before_the_command_line_is_set_up():
             assert out.startswith(b"bpfinspect v")
         outcomes.add(proc.returncode)
     assert 130 in outcomes or -signal.SIGINT in outcomes
+
+
+@pytest.fixture(params=["installed", "tree"])
+def command(request, tmp_path):
+    """(argv, env) of the command as installed: .venv's bin/bpfinspect, which `make` installs
+    (skipped when .venv holds no install of this tree), or this tree's bin/bpfinspect beside
+    a python3 that runs this interpreter on this tree."""
+    if request.param == "installed":
+        cmd = installed_command()
+        if cmd is None:
+            pytest.skip("no install of this tree's bin/bpfinspect in .venv (make)")
+        return cmd, None
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    shutil.copy(os.path.join(ROOT, "bin", "bpfinspect"), bindir / "bpfinspect")
+    (bindir / "python3").write_text("#!/bin/sh\nexec %s \"$@\"\n" % shlex.quote(sys.executable))
+    (bindir / "python3").chmod(0o755)
+    return [str(bindir / "bpfinspect")], dict(os.environ, PYTHONPATH=ROOT)
+
+
+EARLY_TRIES = 40
+
+
+def test_ctrl_c_in_the_interpreter_start_up(command):
+    """The installed command starts Python with SIGINT blocked: a SIGINT at any time from 0 to
+    60 ms (Python's own start-up included) ends it with status 130 and at most `Error:
+    interrupted`, never a traceback. Only in its first instant, while sh or env still runs,
+    may the signal kill it (-SIGINT; a shell shows 130), with nothing written."""
+    cmd, env = command
+    full = subprocess.run(cmd + ["version"], capture_output=True, cwd=ROOT, env=env,
+                          check=True).stdout
+    statuses = collections.Counter()
+    for i in range(EARLY_TRIES):
+        delay = 0.06 * i / EARLY_TRIES
+        proc = subprocess.Popen(cmd + ["version"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, cwd=ROOT, env=env)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        what = (delay, proc.returncode, out, err.decode(errors="replace"))
+        assert b"Traceback" not in err and b"Fatal Python error" not in err, what
+        assert proc.returncode in (0, 130, -signal.SIGINT), what
+        if proc.returncode == 0:
+            assert (out, err) == (full, b""), what
+        elif proc.returncode == -signal.SIGINT:
+            assert (out, err) == (b"", b""), what
+        else:
+            assert err in (b"", b"Error: interrupted\n") and full.startswith(out), what
+        statuses[proc.returncode] += 1
+    assert statuses[130] > 0, statuses
+
+
+def test_an_ignored_sigint_stays_ignored_from_the_start(command):
+    """SIGINT ignored by the parent (as `trap '' INT; exec bpfinspect ...`): SIGINTs from the
+    first instant to the middle of the dump change nothing."""
+    cmd, env = command
+    args = ["btf", "dump", "file", VMLINUX]
+    full = subprocess.run(cmd + args, capture_output=True, cwd=ROOT, env=env, check=True).stdout
+    proc = subprocess.Popen(cmd + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=ROOT, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    start = time.monotonic()
+    for at in (0.0, 0.002, 0.005, 0.01, 0.02, 0.04, 0.06, 0.3):
+        time.sleep(max(0.0, start + at - time.monotonic()))
+        proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err) == (0, b"")
+    assert out == full
 
 
 def _full(args):
