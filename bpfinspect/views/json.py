@@ -6,7 +6,7 @@ import importlib
 
 from bpfinspect.model import Encoded
 from bpfinspect.views.jsonw import JsonStream
-from bpfinspect.views.output import Output
+from bpfinspect.views.output import Output, error_text
 
 
 def _view(kind):
@@ -103,6 +103,9 @@ class JsonOutput(Output):
         _view(kind).write_json(self.stream, doc)
 
     def error(self, message):
+        if self.stream.complete:  # e.g. Ctrl-C after the document was whole: keep it valid
+            error_text(self.out, message)
+            return
         self.stream.value({"error": message})
 
     def null(self):

@@ -82,6 +82,7 @@ class JsonStream:
         self._in_array = False
         self._count = 0
         self._lines = False
+        self.complete = False  # a whole top-level value is out: nothing may follow it
 
     def line(self, value):
         """One value on a line of its own, always compact: JSON Lines, for streams of
@@ -103,7 +104,9 @@ class JsonStream:
         if self._in_array:
             self._elements(encode(value, self.pretty, 1), 1)
         else:
-            self.out.write(encode(value, self.pretty, 0))
+            text = encode(value, self.pretty, 0)
+            self.complete = True
+            self.out.write(text)
 
     def encoded(self, items):
         """Array elements already encoded at nesting level 1."""
@@ -118,6 +121,7 @@ class JsonStream:
 
     def end_array(self):
         self._in_array = False
+        self.complete = True
         self.out.write("\n]" if self._count and self.pretty else "]")
 
     def close(self):

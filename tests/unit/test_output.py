@@ -2,6 +2,7 @@
 mode, `null`, `version`, and what an output kind has no view of."""
 
 import io
+import json
 
 import pytest
 
@@ -120,3 +121,25 @@ def test_what_an_output_has_no_view_of():
             getattr(output, method)(*args)
         assert isinstance(exc.value, UsageError)
         assert str(exc.value) == message
+
+
+def test_json_error_after_a_whole_document_goes_to_stderr(capsys):
+    """A late Ctrl-C (the document already whole) must not append a second JSON value."""
+    import io
+
+    from bpfinspect.views.json import JsonOutput
+
+    for write in (lambda o: o.version({"version": "x"}),
+                  lambda o: o.objects("btf", [], listing=True)):
+        out = io.StringIO()
+        output = JsonOutput(out)
+        write(output)
+        output.error("interrupted")
+        output.close()
+        assert json.loads(out.getvalue()) is not None
+        assert capsys.readouterr().err == "Error: interrupted\n"
+    out = io.StringIO()
+    output = JsonOutput(out)
+    output.error("interrupted")  # nothing written yet: the error is the document
+    output.close()
+    assert out.getvalue() == '{"error":"interrupted"}\n'
