@@ -19,8 +19,22 @@ class Record:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._fields = cls.__mro__[1]._fields + tuple(cls.__dict__.get("__slots__", ()))
+        cls.__init__ = Record._first_init  # each class compiles its own on first use
 
-    def __init__(self, *args, **kwargs):
+    def _first_init(self, *args, **kwargs):
+        """Compile this class's __init__ (a function with one parameter per field, setting
+        each slot directly: records are built per object, thousands per command), install it,
+        and build the record with it. Done when first needed, not at import: compiling every
+        record class would cost every command start-up time."""
+        cls = type(self)
+        init = _compile_init(cls)
+        if init is None:
+            cls.__init__ = Record._generic_init
+            return self._generic_init(*args, **kwargs)
+        cls.__init__ = init
+        return init(self, *args, **kwargs)
+
+    def _generic_init(self, *args, **kwargs):
         fields = self._fields
         if len(args) > len(fields):
             raise TypeError("%s takes %d fields" % (type(self).__name__, len(fields)))
@@ -39,6 +53,8 @@ class Record:
                 raise TypeError("%s: missing field %r" % (type(self).__name__, name))
             object.__setattr__(self, name, value)
 
+    __init__ = _generic_init
+
     def __setattr__(self, name, value):
         raise AttributeError("%s is frozen" % type(self).__name__)
 
@@ -54,6 +70,34 @@ class Record:
     def __repr__(self):
         return "%s(%s)" % (type(self).__name__, ", ".join(
             "%s=%r" % (f, getattr(self, f)) for f in self._fields))
+
+
+def _compile_init(cls):
+    """An __init__ for the Record class `cls`: its fields as parameters (those in
+    `_defaults` optional), each set through its slot's descriptor. None when a field name
+    can't be a parameter."""
+    import keyword
+
+    fields = cls._fields
+    if any(keyword.iskeyword(f) or not f.isidentifier() for f in fields):
+        return None
+    names = {}
+    params, body = [], []
+    for i, field in enumerate(fields):
+        names["_set%d" % i] = getattr(cls, field).__set__
+        if field in cls._defaults:
+            names["_default%d" % i] = cls._defaults[field]
+            params.append("%s=_default%d" % (field, i))
+        else:
+            params.append(field)
+        body.append("    _set%d(self, %s)\n" % (i, field))
+    # a parameter without a default cannot follow one with a default: keyword-only then
+    defaulted = [i for i, p in enumerate(params) if "=" in p]
+    if defaulted and any("=" not in p for p in params[defaulted[0]:]):
+        params.insert(defaulted[0], "*")
+    source = "def __init__(self, %s):\n%s" % (", ".join(params), "".join(body) or "    pass\n")
+    exec(source, names)  # code made from field names checked above
+    return names["__init__"]
 
 
 class Encoded(str):
