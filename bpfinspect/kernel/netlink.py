@@ -146,6 +146,12 @@ class _tc(nlmsg):
         return _cls_bpf if self.get_attr("TCA_KIND") == "bpf" else self.hex
 
 
+class _tc_kind(_tc):
+    """struct tcmsg with TCA_KIND alone: what a class or qdisc is asked for."""
+
+    nla_map = ((1, "TCA_KIND", "asciiz"),)
+
+
 class Rtnl:
     """A NETLINK_ROUTE socket making dump requests one at a time, as bpftool's."""
 
@@ -210,23 +216,30 @@ class Rtnl:
             result.append((ifindex, name, dict(xdp["attrs"]) if xdp is not None else None))
         return result
 
-    def _tc_dump(self, msg_type, ifindex, parent=0):
+    def _tc_dump(self, msg_type, ifindex, parent=0, cls=None):
         body = struct.pack("=BxxxiIII", socket.AF_UNSPEC, ifindex, 0, parent, 0)
+        cls = cls or _tc
         for raw in self.dump(msg_type, body):
-            msg = _tc(raw)
+            msg = cls(raw)
             msg.decode()
             yield msg
 
-    def tc_parents(self, ifindex):
-        """bpftool's (kind, handle) list: every class, then each qdisc that is not clsact and
-        has a handle; the kernel decides which devices' qdiscs a dump returns."""
+    def qdiscs(self):
+        """(ifindex, kind or None, handle) of every qdisc the kernel dumps, in its order. The
+        kernel's qdisc dump walks every device whatever tcm_ifindex asks (tc_dump_qdisc), so
+        the list bpftool gets once per device is this one, asked once."""
+        return [(m["index"], m.get_attr("TCA_KIND"), m["handle"])
+                for m in self._tc_dump(RTM_GETQDISC, 0, cls=_tc_kind)]
+
+    def tc_parents(self, ifindex, qdiscs):
+        """bpftool's (kind, handle) list: every class of the device, then each qdisc of
+        `qdiscs` (self.qdiscs(), any device's) that is not clsact and has a handle."""
         out = [(m.get_attr("TCA_KIND") or "unknown", m["handle"])
-               for m in self._tc_dump(RTM_GETTCLASS, ifindex)]
-        for m in self._tc_dump(RTM_GETQDISC, ifindex):
-            kind = m.get_attr("TCA_KIND")
-            if kind == "clsact" or m["handle"] == 0:
+               for m in self._tc_dump(RTM_GETTCLASS, ifindex, cls=_tc_kind)]
+        for _index, kind, handle in qdiscs:
+            if kind == "clsact" or handle == 0:
                 continue
-            out.append((kind or "unknown", m["handle"]))
+            out.append((kind or "unknown", handle))
         return out
 
     def bpf_filters(self, ifindex, parent):
