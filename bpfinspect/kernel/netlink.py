@@ -16,11 +16,37 @@ import types
 from bpfinspect.errors import BpfError, strerror
 
 
+class _Deferred(types.ModuleType):
+    """Stands in, while pyroute2.netlink loads, for a module it uses on its error paths only
+    (logging, traceback: 7 ms of imports): the first attribute asked for imports the real
+    module, and every later use goes to it."""
+
+    def __getattr__(self, attr):
+        return getattr(_real_module(self.__name__), attr)
+
+
+def _real_module(name):
+    if isinstance(sys.modules.get(name), _Deferred):
+        del sys.modules[name]
+    return importlib.import_module(name)
+
+
+class _DeferredLogger:
+    """logging.getLogger(name) as pyroute2.netlink keeps it (`log`), got when first used."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __getattr__(self, attr):
+        return getattr(_real_module("logging").getLogger(self._name), attr)
+
+
 def _pyroute2_netlink():
     """pyroute2.netlink, without running pyroute2/__init__.py when nothing has imported it
     yet: that file imports every protocol pyroute2 has (conntrack, ndb, nl80211, ...), about
     200 ms, where pyroute2.netlink alone takes 40 ms. The package is stood in for while its
-    netlink module loads, then taken out, so that a later `import pyroute2` runs as usual."""
+    netlink module loads, then taken out, so that a later `import pyroute2` runs as usual;
+    so are logging and traceback when nothing has imported them (see _Deferred)."""
     if "pyroute2" in sys.modules:
         import pyroute2.netlink
 
@@ -28,14 +54,20 @@ def _pyroute2_netlink():
     spec = importlib.util.find_spec("pyroute2")
     if spec is None or not spec.submodule_search_locations:
         raise BpfError("net needs pyroute2 (pip install pyroute2)")
-    stand_in = types.ModuleType("pyroute2")
-    stand_in.__path__ = list(spec.submodule_search_locations)
-    sys.modules["pyroute2"] = stand_in
+    stand_ins = {"pyroute2": types.ModuleType("pyroute2")}
+    stand_ins["pyroute2"].__path__ = list(spec.submodule_search_locations)
+    for name in ("logging", "traceback"):
+        if name not in sys.modules:
+            stand_ins[name] = _Deferred(name)
+    if "logging" in stand_ins:
+        stand_ins["logging"].getLogger = _DeferredLogger
+    sys.modules.update(stand_ins)
     try:
         import pyroute2.netlink as module
     finally:
-        if sys.modules.get("pyroute2") is stand_in:
-            del sys.modules["pyroute2"]
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
     return module
 
 
