@@ -73,13 +73,15 @@ def show(dev=None):
     xdp, tc = [], []
     with Rtnl() as rtnl:
         devices = [d for d in rtnl.links() if ifindex is None or d[0] == ifindex]
-        for idx, name, attrs in devices:
+        for idx, name, attrs, _kind in devices:
             x = _xdp(idx, name, attrs)
             if x is not None:
                 xdp.append(x)
         qdiscs, classful = _qdiscs(rtnl) if devices else ([], set())
-        for idx, name, _attrs in devices:
-            tc.extend(netattach.tc_programs(name, idx))
+        names = {}  # program names by id
+        for idx, name, _attrs, kind in devices:
+            # netkit hooks answer on netkit devices only (ENXIO elsewhere): asked there only
+            tc.extend(netattach.tc_programs(name, idx, netkit=kind == "netkit", names=names))
             if idx in classful:
                 tc.extend(_classic(rtnl, name, idx, qdiscs))
     return model.NetShow(xdp=tuple(xdp), tc=tuple(tc), flow_dissector=flow,

@@ -112,29 +112,57 @@ _IFINFOMSG = 16  # struct ifinfomsg: family, type, index, flags, change
 _NLA = struct.Struct("=HH")
 _NLA_TYPE_MASK = 0x3FFF  # without NLA_F_NESTED and NLA_F_NET_BYTEORDER
 IFLA_IFNAME = 3
+IFLA_LINKINFO = 18
+IFLA_INFO_KIND = 1
 IFLA_XDP = 43
+IFLA_XDP_ATTACHED = 2
+_LINK_ATTRS = (IFLA_IFNAME, IFLA_LINKINFO, IFLA_XDP)
+# IFLA_XDP when no program is attached: IFLA_XDP_ATTACHED (a u8, 0) alone
+_XDP_NONE_LENGTH = _NLA.size + 8
+
+
+def _nla_spans(raw, off, end, wanted):
+    """{attribute type: (offset, length)} of the attributes of the types `wanted` in the
+    chain of attributes from `off` to `end`, stepped over without decoding."""
+    found = {}
+    unpack = _NLA.unpack_from
+    while off + 4 <= end:
+        length, kind = unpack(raw, off)
+        if length < 4:
+            break
+        kind &= _NLA_TYPE_MASK
+        if kind in wanted:
+            found[kind] = (off, length)
+        off += (length + 3) & ~3
+    return found
+
+
+def _string(raw, off, length):
+    return raw[off + 4:off + length].split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
 
 
 def _link_attrs(raw):
-    """(ifindex, IFLA_IFNAME, the IFLA_XDP nla decoded by pyroute2 or None) of one
-    RTM_NEWLINK message. A link carries some forty attributes and `net` reads two: the
-    top-level chain is stepped over here (pyroute2 would build an object for each, half of
-    the command's time with 100 devices); IFLA_XDP is decoded by pyroute2."""
+    """(ifindex, IFLA_IFNAME, the IFLA_XDP nla decoded by pyroute2 or None, IFLA_INFO_KIND or
+    None) of one RTM_NEWLINK message. A link carries some forty attributes and `net` reads
+    three: the top-level chain is stepped over here (pyroute2 would build an object for
+    each, half of the command's time with 100 devices); IFLA_XDP is decoded by pyroute2
+    unless it says that nothing is attached (None then, as when it is missing)."""
     ifindex = struct.unpack_from("=i", raw, _HDR.size + 4)[0]
-    name, xdp = "", None
-    off, end = _HDR.size + _IFINFOMSG, len(raw)
-    while off + _NLA.size <= end:
-        length, kind = _NLA.unpack_from(raw, off)
-        if length < _NLA.size:
-            break
-        kind &= _NLA_TYPE_MASK
-        if kind == IFLA_IFNAME:
-            name = raw[off + 4:off + length].split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
-        elif kind == IFLA_XDP:
+    spans = _nla_spans(raw, _HDR.size + _IFINFOMSG, len(raw), _LINK_ATTRS)
+    name = _string(raw, *spans[IFLA_IFNAME]) if IFLA_IFNAME in spans else ""
+    xdp = kind = None
+    if IFLA_XDP in spans:
+        off, length = spans[IFLA_XDP]
+        if not (length == _XDP_NONE_LENGTH and
+                _NLA.unpack_from(raw, off + 4) == (5, IFLA_XDP_ATTACHED) and raw[off + 8] == 0):
             xdp = _xdp(raw, offset=off, length=length)
             xdp.decode()
-        off += (length + 3) & ~3
-    return ifindex, name, xdp
+    if IFLA_LINKINFO in spans:
+        off, length = spans[IFLA_LINKINFO]
+        info = _nla_spans(raw, off + 4, off + length, (IFLA_INFO_KIND,))
+        if IFLA_INFO_KIND in info:
+            kind = _string(raw, *info[IFLA_INFO_KIND])
+    return ifindex, name, xdp, kind
 
 
 class _act_bpf(nla):
@@ -237,15 +265,16 @@ class Rtnl:
                 return out
 
     def links(self):
-        """(ifindex, name, {xdp attribute: value}) per device, in the kernel's order."""
+        """(ifindex, name, {xdp attribute: value} or None, link kind or None) per device, in
+        the kernel's order; None for xdp when nothing is attached."""
         # IFLA_EXT_MASK RTEXT_FILTER_SKIP_STATS: the kernel leaves out the counters, which
         # `net` does not show, and the messages are a third of their size
         body = struct.pack("=BxHiIIHHI", AF_PACKET, 0, 0, 0, 0, 8, IFLA_EXT_MASK,
                            RTEXT_FILTER_SKIP_STATS)
         result = []
         for raw in self.dump(RTM_GETLINK, body):
-            ifindex, name, xdp = _link_attrs(raw)
-            result.append((ifindex, name, dict(xdp["attrs"]) if xdp is not None else None))
+            ifindex, name, xdp, kind = _link_attrs(raw)
+            result.append((ifindex, name, dict(xdp["attrs"]) if xdp is not None else None, kind))
         return result
 
     def _tc_dump(self, msg_type, ifindex, parent=0, cls=None):
