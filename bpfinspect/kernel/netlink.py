@@ -7,8 +7,8 @@ narrowed to what bpftool reads: the rest of each message is skipped, not decoded
 imported by this module only, which only `net` imports.
 """
 
+import _socket  # socket's C module: socket.py's enum classes cost 4 ms, and none is needed
 import importlib.util
-import socket
 import struct
 import sys
 import types
@@ -17,11 +17,17 @@ from bpfinspect.errors import BpfError, strerror
 
 
 class _Deferred(types.ModuleType):
-    """Stands in, while pyroute2.netlink loads, for a module it uses on its error paths only
-    (logging, traceback: 7 ms of imports): the first attribute asked for imports the real
-    module, and every later use goes to it."""
+    """Stands in, while pyroute2.netlink loads, for a module it imports but hardly needs
+    then: it holds the attributes given, and any other attribute imports the real module,
+    which every later use then reaches."""
+
+    def __init__(self, name, **attrs):
+        super().__init__(name)
+        self.__dict__.update(attrs)
 
     def __getattr__(self, attr):
+        if attr.startswith("__"):  # what the import system asks (`from socket import` asks
+            raise AttributeError(attr)  # for __path__) is the stand-in's own
         return getattr(_real_module(self.__name__), attr)
 
 
@@ -41,34 +47,56 @@ class _DeferredLogger:
         return getattr(_real_module("logging").getLogger(self._name), attr)
 
 
+def _hexdump(*argv, **kwarg):
+    return _real_module("pyroute2.common").hexdump(*argv, **kwarg)
+
+
+def _stand_ins(lean):
+    """What stands in for pyroute2's package and for modules pyroute2.netlink imports (those
+    already imported are left alone): logging and traceback, used on its error paths only
+    (7 ms of imports); with `lean`, socket (4 ms: socket.py builds its enum classes) and
+    pyroute2.common (which needs socket), of which pyroute2.netlink takes five constants of
+    _socket, the C module under socket, and AF_MPLS, basestring and hexdump."""
+    spec = importlib.util.find_spec("pyroute2")
+    if spec is None or not spec.submodule_search_locations:
+        raise BpfError("net needs pyroute2 (pip install pyroute2)")
+    package = types.ModuleType("pyroute2")
+    package.__path__ = list(spec.submodule_search_locations)
+    found = {"pyroute2": package, "logging": _Deferred("logging", getLogger=_DeferredLogger),
+             "traceback": _Deferred("traceback")}
+    if lean:
+        found["socket"] = _Deferred("socket", **{name: getattr(_socket, name) for name in (
+            "AF_INET", "AF_INET6", "AF_UNSPEC", "inet_ntop", "inet_pton")})
+        found["pyroute2.common"] = _Deferred("pyroute2.common", AF_MPLS=28,
+                                             basestring=(str, bytes), hexdump=_hexdump)
+    return {name: module for name, module in found.items() if name not in sys.modules}
+
+
 def _pyroute2_netlink():
     """pyroute2.netlink, without running pyroute2/__init__.py when nothing has imported it
     yet: that file imports every protocol pyroute2 has (conntrack, ndb, nl80211, ...), about
-    200 ms, where pyroute2.netlink alone takes 40 ms. The package is stood in for while its
-    netlink module loads, then taken out, so that a later `import pyroute2` runs as usual;
-    so are logging and traceback when nothing has imported them (see _Deferred)."""
+    200 ms, where pyroute2.netlink alone takes 40 ms. The package and some of the modules
+    pyroute2.netlink imports are stood in for while it loads (_stand_ins), then taken out,
+    so that a later `import pyroute2` runs as usual. Should a pyroute2 release want more of
+    socket or pyroute2.common at import time, it is loaded with them as they are."""
     if "pyroute2" in sys.modules:
         import pyroute2.netlink
 
         return pyroute2.netlink
-    spec = importlib.util.find_spec("pyroute2")
-    if spec is None or not spec.submodule_search_locations:
-        raise BpfError("net needs pyroute2 (pip install pyroute2)")
-    stand_ins = {"pyroute2": types.ModuleType("pyroute2")}
-    stand_ins["pyroute2"].__path__ = list(spec.submodule_search_locations)
-    for name in ("logging", "traceback"):
-        if name not in sys.modules:
-            stand_ins[name] = _Deferred(name)
-    if "logging" in stand_ins:
-        stand_ins["logging"].getLogger = _DeferredLogger
-    sys.modules.update(stand_ins)
-    try:
-        import pyroute2.netlink as module
-    finally:
-        for name, stand_in in stand_ins.items():
-            if sys.modules.get(name) is stand_in:
-                del sys.modules[name]
-    return module
+    for lean in (True, False):
+        stand_ins = _stand_ins(lean)
+        sys.modules.update(stand_ins)
+        try:
+            import pyroute2.netlink as module
+
+            return module
+        except ImportError:
+            if not lean:
+                raise
+        finally:
+            for name, stand_in in stand_ins.items():
+                if sys.modules.get(name) is stand_in:
+                    del sys.modules[name]
 
 
 _netlink = _pyroute2_netlink()
@@ -217,7 +245,8 @@ class Rtnl:
 
     def __init__(self):
         try:
-            self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+            self.sock = _socket.socket(_socket.AF_NETLINK, _socket.SOCK_RAW,
+                                       _socket.NETLINK_ROUTE)
         except OSError as exc:
             raise BpfError("failed to open netlink sock", exc.errno) from None
         try:
@@ -278,7 +307,7 @@ class Rtnl:
         return result
 
     def _tc_dump(self, msg_type, ifindex, parent=0, cls=None):
-        body = struct.pack("=BxxxiIII", socket.AF_UNSPEC, ifindex, 0, parent, 0)
+        body = struct.pack("=BxxxiIII", _socket.AF_UNSPEC, ifindex, 0, parent, 0)
         cls = cls or _tc
         for raw in self.dump(msg_type, body):
             msg = cls(raw)
