@@ -118,11 +118,8 @@ def netfilter_links():
     """NetFilterLink of every netfilter link, sorted as bpftool sorts them (pf, hook, prio,
     flags); links that vanish while they are walked are skipped."""
     found = []
-    for obj in objects.walk("link"):
-        with obj:
-            info = uapi.bpf_link_info()
-            ret = objects.get_info(obj.fd, info)
-        if ret != 0 or info.type != BPF_LINK_TYPE_NETFILTER:
+    for info in objects.infos("link", uapi.bpf_link_info):
+        if info.type != BPF_LINK_TYPE_NETFILTER:
             continue
         nf = info.netfilter
         found.append(model.NetFilterLink(pf=nf.pf, hook=nf.hooknum, prio=nf.priority,
