@@ -1,10 +1,12 @@
 """rtnetlink dumps for `net show`: devices with their XDP state (RTM_GETLINK), tc classes and
 qdiscs (RTM_GETTCLASS, RTM_GETQDISC) and cls_bpf filters with their actions (RTM_GETTFILTER),
-asked as bpftool asks them.
+asked as bpftool asks them (api/net.py says which of its dumps are not made).
 
-The messages are decoded by pyroute2's netlink classes (nlmsg/nla) with attribute maps
-narrowed to what bpftool reads: the rest of each message is skipped, not decoded. pyroute2 is
-imported by this module only, which only `net` imports.
+The messages' top-level attribute chains are stepped over here, only the attributes bpftool
+reads kept (a device carries some forty); what is nested in them, a device's XDP state and a
+cls_bpf filter's options and actions, is decoded by pyroute2's nla classes with attribute maps
+narrowed to what bpftool reads. pyroute2 is imported by this module only, which only `net`
+imports.
 """
 
 import _socket  # socket's C module: socket.py's enum classes cost 4 ms, and none is needed
@@ -100,7 +102,7 @@ def _pyroute2_netlink():
 
 
 _netlink = _pyroute2_netlink()
-nla, nlmsg = _netlink.nla, _netlink.nlmsg
+nla = _netlink.nla
 
 RTM_GETLINK = 18
 RTM_GETQDISC = 38
@@ -222,22 +224,29 @@ class _cls_bpf(nla):
     acts = _acts
 
 
-class _tc(nlmsg):
-    """struct tcmsg with TCA_KIND, and TCA_OPTIONS for the bpf classifier."""
-
-    fields = (("family", "B"), ("pad1", "B"), ("pad2", "H"), ("index", "i"), ("handle", "I"),
-              ("parent", "I"), ("info", "I"))
-    nla_map = ((1, "TCA_KIND", "asciiz"), (2, "TCA_OPTIONS", "get_options"))
-
-    @staticmethod
-    def get_options(self, *argv, **kwarg):
-        return _cls_bpf if self.get_attr("TCA_KIND") == "bpf" else self.hex
+_TCMSG = struct.Struct("=BxxxiIII")  # struct tcmsg: family, ifindex, handle, parent, info
+TCA_KIND = 1
+TCA_OPTIONS = 2
+_TC_ATTRS = (TCA_KIND, TCA_OPTIONS)
 
 
-class _tc_kind(_tc):
-    """struct tcmsg with TCA_KIND alone: what a class or qdisc is asked for."""
+def _asciiz(raw, off, length):
+    """A string attribute as pyroute2's asciiz decodes it."""
+    value = raw[off + 4:off + length].strip(b"\0")
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value
 
-    nla_map = ((1, "TCA_KIND", "asciiz"),)
+
+def _tc_attrs(raw):
+    """(ifindex, handle, TCA_KIND or None, (offset, length) of TCA_OPTIONS or None) of one
+    RTM_NEWQDISC, RTM_NEWTCLASS or RTM_NEWTFILTER message: struct tcmsg, and the attribute
+    chain stepped over as a link's is (the statistics are not decoded)."""
+    _family, index, handle, _parent, _info = _TCMSG.unpack_from(raw, _HDR.size)
+    spans = _nla_spans(raw, _HDR.size + _TCMSG.size, len(raw), _TC_ATTRS)
+    kind = _asciiz(raw, *spans[TCA_KIND]) if TCA_KIND in spans else None
+    return index, handle, kind, spans.get(TCA_OPTIONS)
 
 
 class Rtnl:
@@ -306,26 +315,23 @@ class Rtnl:
             result.append((ifindex, name, dict(xdp["attrs"]) if xdp is not None else None, kind))
         return result
 
-    def _tc_dump(self, msg_type, ifindex, parent=0, cls=None):
-        body = struct.pack("=BxxxiIII", _socket.AF_UNSPEC, ifindex, 0, parent, 0)
-        cls = cls or _tc
-        for raw in self.dump(msg_type, body):
-            msg = cls(raw)
-            msg.decode()
-            yield msg
+    def _tc_dump(self, msg_type, ifindex, parent=0):
+        """(message, then _tc_attrs' four) per message of one tc dump."""
+        body = _TCMSG.pack(_socket.AF_UNSPEC, ifindex, 0, parent, 0)
+        return [(raw,) + _tc_attrs(raw) for raw in self.dump(msg_type, body)]
 
     def qdiscs(self):
         """(ifindex, kind or None, handle) of every qdisc the kernel dumps, in its order. The
         kernel's qdisc dump walks every device whatever tcm_ifindex asks (tc_dump_qdisc), so
         the list bpftool gets once per device is this one, asked once."""
-        return [(m["index"], m.get_attr("TCA_KIND"), m["handle"])
-                for m in self._tc_dump(RTM_GETQDISC, 0, cls=_tc_kind)]
+        return [(index, kind, handle)
+                for _raw, index, handle, kind, _options in self._tc_dump(RTM_GETQDISC, 0)]
 
     def tc_parents(self, ifindex, qdiscs):
         """bpftool's (kind, handle) list: every class of the device, then each qdisc of
         `qdiscs` (self.qdiscs(), any device's) that is not clsact and has a handle."""
-        out = [(m.get_attr("TCA_KIND") or "unknown", m["handle"])
-               for m in self._tc_dump(RTM_GETTCLASS, ifindex, cls=_tc_kind)]
+        out = [(kind or "unknown", handle)
+               for _raw, _index, handle, kind, _options in self._tc_dump(RTM_GETTCLASS, ifindex)]
         for _index, kind, handle in qdiscs:
             if kind == "clsact" or handle == 0:
                 continue
@@ -336,10 +342,11 @@ class Rtnl:
         """(name or None, prog id or None, actions or None) per cls_bpf filter under
         `parent`; actions are (name or None, id or None) per bpf action."""
         out = []
-        for m in self._tc_dump(RTM_GETTFILTER, ifindex, parent):
-            opts = m.get_attr("TCA_OPTIONS")
-            if opts is None or m.get_attr("TCA_KIND") != "bpf":
+        for raw, _index, _handle, kind, options in self._tc_dump(RTM_GETTFILTER, ifindex, parent):
+            if options is None or kind != "bpf":
                 continue
+            opts = _cls_bpf(raw, offset=options[0], length=options[1])
+            opts.decode()
             acts = opts.get_attr("TCA_BPF_ACT")
             actions = None
             if acts is not None:
