@@ -18,28 +18,38 @@ from bpfinspect.constants import (
     NET_TC_LOCATIONS,
 )
 from bpfinspect.errors import BpfError, NoSuchObject, strerror
-from bpfinspect.kernel import info as kinfo
 from bpfinspect.kernel import objects, syscalls, uapi
 
-_buffers = {}
+_queries = {}
+
+
+def _query_buffers(count):
+    """(attr, prog ids, prog flags, link ids, link flags) for queries of `count` entries,
+    made once and reused: `net show` asks four times per device."""
+    bufs = _queries.get(count)
+    if bufs is None:
+        arrays = tuple((c_uint32 * count)() for _ in range(4))
+        ids, pflags, lids, lflags = arrays
+        attr = uapi.bpf_attr_query(prog_ids=ctypes.addressof(ids),
+                                   prog_attach_flags=ctypes.addressof(pflags),
+                                   link_ids=ctypes.addressof(lids),
+                                   link_attach_flags=ctypes.addressof(lflags))
+        bufs = _queries[count] = (attr,) + arrays
+    return bufs
 
 
 def prog_query(target, attach_type, count=NET_QUERY_MAX):
     """(prog ids, prog attach flags, link ids, link attach flags) attached at `target` (an
     ifindex or an fd), or a negated errno."""
-    bufs = _buffers.get(count)
-    if bufs is None:  # reused: `net show` asks four times per device
-        bufs = _buffers[count] = tuple((c_uint32 * count)() for _ in range(4))
-    ids, pflags, lids, lflags = bufs
-    attr = uapi.bpf_attr_query(target_fd=target, attach_type=attach_type,
-                               prog_ids=ctypes.addressof(ids), count=count,
-                               prog_attach_flags=ctypes.addressof(pflags),
-                               link_ids=ctypes.addressof(lids),
-                               link_attach_flags=ctypes.addressof(lflags))
+    attr, ids, pflags, lids, lflags = _query_buffers(count)
+    attr.target_fd, attr.attach_type, attr.count = target, attach_type, count
+    attr.query_flags = attr.attach_flags = attr.revision = 0
     ret = syscalls.bpf(BPF_PROG_QUERY, attr)
     if ret < 0:
         return ret
     n = min(attr.count, count)
+    if n == 0:
+        return (), (), (), ()
     return tuple(ids[:n]), tuple(pflags[:n]), tuple(lids[:n]), tuple(lflags[:n])
 
 
@@ -67,6 +77,8 @@ def _bits(flags):
 
 def prog_name(prog_id):
     """A program's full name, None if it has none or is gone."""
+    from bpfinspect.kernel.info import prog_full_name  # only when a program is attached
+
     try:
         obj = objects.open_by_id("prog", prog_id)
     except BpfError:
@@ -75,20 +87,28 @@ def prog_name(prog_id):
         info = uapi.bpf_prog_info()
         if objects.get_info(obj.fd, info) != 0 or not info.name[0]:
             return None
-        return kinfo.prog_full_name(obj.fd, info)
+        return prog_full_name(obj.fd, info)
 
 
-def tc_programs(devname, ifindex):
+_TCX_LOCATIONS = tuple(loc for loc in NET_TC_LOCATIONS if not loc[1].startswith("netkit/"))
+
+
+def tc_programs(devname, ifindex, netkit=True, names=None):
     """NetTcx records of the device's tcx and netkit hooks, in bpftool's order; a hook
-    that cannot be queried (no netkit device) has none."""
+    that cannot be queried (no netkit device) has none. netkit False: the netkit hooks are
+    not asked (the device is not a netkit device, where the query fails). `names`, a dict,
+    keeps the programs' names by id across calls (one `net show`)."""
+    names = {} if names is None else names
     out = []
-    for attach_type, kind in NET_TC_LOCATIONS:
+    for attach_type, kind in NET_TC_LOCATIONS if netkit else _TCX_LOCATIONS:
         ret = prog_query(ifindex, attach_type)
         if isinstance(ret, int):
             continue
         for prog_id, pflags, link_id, lflags in zip(*ret):
+            if prog_id not in names:
+                names[prog_id] = prog_name(prog_id)
             out.append(model.NetTcx(devname=devname, ifindex=ifindex, kind=kind,
-                                    name=prog_name(prog_id), prog_id=prog_id,
+                                    name=names[prog_id], prog_id=prog_id,
                                     prog_flags=_bits(pflags), link_id=link_id,
                                     link_flags=_bits(lflags)))
     return out
@@ -98,11 +118,8 @@ def netfilter_links():
     """NetFilterLink of every netfilter link, sorted as bpftool sorts them (pf, hook, prio,
     flags); links that vanish while they are walked are skipped."""
     found = []
-    for obj in objects.walk("link"):
-        with obj:
-            info = uapi.bpf_link_info()
-            ret = objects.get_info(obj.fd, info)
-        if ret != 0 or info.type != BPF_LINK_TYPE_NETFILTER:
+    for info in objects.infos("link", uapi.bpf_link_info):
+        if info.type != BPF_LINK_TYPE_NETFILTER:
             continue
         nf = info.netfilter
         found.append(model.NetFilterLink(pf=nf.pf, hook=nf.hooknum, prio=nf.priority,

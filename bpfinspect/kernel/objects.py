@@ -90,6 +90,32 @@ def walk(kind):
         yield fd
 
 
+def infos(kind, info_type):
+    """The info (bpf_obj_get_info_by_fd into a new `info_type`) of every object of `kind`
+    ('prog', 'link' or 'btf'), as walk() and get_info() give them, with the same errors: an
+    object that vanishes mid-walk, or whose info cannot be read, is skipped. A leaner loop
+    than theirs (no ObjectFd, one reused length), for walks over thousands of objects."""
+    lb = lib()
+    fd_by_id = getattr(lb, "bpf_%s_get_fd_by_id" % kind)
+    get = lb.bpf_obj_get_info_by_fd
+    size, length = ctypes.sizeof(info_type), c_uint32()
+    plength = byref(length)
+    for obj_id in object_ids(kind):
+        fd = fd_by_id(obj_id)
+        if fd < 0:
+            if fd == -errno.ENOENT:
+                continue
+            raise from_errno(-fd, "can't get %s by id (%u)" % (_SHORT_NOUNS[kind], obj_id))
+        info = info_type()
+        length.value = size
+        try:
+            ret = get(fd, byref(info), plength)
+        finally:
+            os.close(fd)
+        if ret == 0:
+            yield info
+
+
 def is_bpffs(path):
     return syscalls.fs_magic(path) == BPF_FS_MAGIC
 

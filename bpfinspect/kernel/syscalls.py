@@ -12,6 +12,8 @@ _NR_BPF = {"x86_64": 321, "aarch64": 280, "riscv64": 280, "loongarch64": 280, "s
            "ppc64le": 361, "ppc64": 361, "i686": 357, "i386": 357, "armv7l": 386, "armv6l": 386}
 
 _libc = None
+_nr_bpf = _NR_BPF.get(os.uname().machine)
+_nr_bpf_arg = ctypes.c_long(_nr_bpf or 0)
 
 
 def libc():
@@ -27,11 +29,10 @@ def libc():
 
 def bpf(cmd, attr):
     """bpf(2) with the ctypes structure `attr`: the result (>= 0) or a negated errno."""
-    nr = _NR_BPF.get(os.uname().machine)
-    if nr is None:
+    if _nr_bpf is None:
         return -errno.ENOSYS
-    ret = libc().syscall(ctypes.c_long(nr), ctypes.c_int(cmd), byref(attr),
-                         ctypes.c_uint(ctypes.sizeof(attr)))
+    ret = (_libc or libc()).syscall(_nr_bpf_arg, ctypes.c_int(cmd), byref(attr),
+                                    ctypes.c_uint(ctypes.sizeof(attr)))
     return -ctypes.get_errno() if ret < 0 else ret
 
 
