@@ -68,7 +68,8 @@ def top(words):
         raise common.ShowUsage(USAGE)
     r = common.run()
     settings = Settings(r.options)
-    live = settings.count is None and not r.options.json and _is_terminal(sys.stdout)
+    live = (settings.count is None and not r.options.json and _is_terminal(sys.stdout)
+            and _has_keyboard())
     from bpfinspect.api import top as api_top
 
     with api_top.Statistics(settings.enable_stats) as statistics:
@@ -83,6 +84,19 @@ def top(words):
             r.output.document("top", snapshots(sampler, settings.interval, settings.count))
         except KeyboardInterrupt:  # Ctrl-C ends the stream; what was written is whole
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _has_keyboard():
+    """The live view reads keys from stdin when it is a terminal, else from /dev/tty."""
+    import os
+
+    if _is_terminal(sys.stdin):
+        return True
+    try:
+        os.close(os.open("/dev/tty", os.O_RDONLY))
+    except OSError:
+        return False
+    return True
 
 
 def _is_terminal(stream):
