@@ -32,6 +32,26 @@ def fdinfo(fd):
     return dict(_FDINFO_LINE.findall(data.decode("utf-8", "replace")))
 
 
+def fdinfo_field(fd, key):
+    """One field of /proc/self/fdinfo/FD (raw string), or None: what `prog show` reads for
+    every program, without splitting all the lines."""
+    try:
+        info_fd = os.open(SELF_FDINFO % fd, os.O_RDONLY)
+        try:
+            data = os.read(info_fd, 8192)
+        finally:
+            os.close(info_fd)
+    except OSError:
+        return None
+    tag = key.encode() + b":"
+    at = 0 if data.startswith(tag) else data.find(b"\n" + tag) + 1
+    if at <= 0 and not data.startswith(tag):
+        return None
+    end = data.find(b"\n", at)
+    return data[at + len(tag):end if end >= 0 else len(data)].strip(b" \t").decode(
+        "utf-8", "replace")
+
+
 def fd_kind(fd):
     """'prog', 'map', 'link', 'btf' or None: what kind of BPF object an fd refers to."""
     try:

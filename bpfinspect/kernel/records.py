@@ -112,7 +112,7 @@ def prog_record(fd, lookups, cls=model.Program):
     """The record (`cls`, a model.Program) of the program `fd`."""
     info, map_ids, orphaned = prog_info(fd)
     lb = lib()
-    memlock = _int_or_none(procfs.fdinfo(fd).get("memlock"))
+    memlock = _int_or_none(procfs.fdinfo_field(fd, "memlock"))
     return cls(
         id=info.id,
         type=_type_value(lb.libbpf_bpf_prog_type_str, info.type),

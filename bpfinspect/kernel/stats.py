@@ -160,7 +160,7 @@ class CounterReader:
             map_ids = tuple(self._ids[:count])
         memlock = None
         if self._memlock:
-            value = procfs.fdinfo(fd).get("memlock")
+            value = procfs.fdinfo_field(fd, "memlock")
             memlock = int(value) if value and value.isdigit() else None
         return model.ProgCounters(prog_id, known[0], known[1], tag, run_time_ns, run_cnt,
                                   misses, xlated, jited, memlock, map_ids)
