@@ -5,7 +5,7 @@
 PYTHON ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
-DEBIAN_PACKAGES := bpftool clang bpftrace graphviz libbpf1 libbpf-dev linux-libc-dev util-linux binutils iproute2 tmux
+DEBIAN_PACKAGES := bpftool clang bpftrace graphviz libbpf1 libbpf-dev linux-libc-dev util-linux binutils iproute2 tmux prometheus
 STAMP := $(VENV)/.installed
 
 .PHONY: run test test-unit stress bench docs check-root deps mounts clean

@@ -572,3 +572,11 @@ class StatsState(Record):
     BPF_ENABLE_STATS fd, "sysctl" when kernel.bpf_stats_enabled was already 1, None when off)."""
 
     __slots__ = ("enabled", "by")
+
+
+class MapSummary(Record):
+    """A map as the exporter counts it: what bpf_map_info tells, and memlock from fdinfo
+    (None where the kernel does not say)."""
+
+    __slots__ = ("id", "type", "name", "max_entries", "bytes_key", "bytes_value",
+                 "bytes_memlock")

@@ -46,7 +46,8 @@ def help_command(words):
 # bpftool's top-level table, in its order: the order decides what a prefix means
 # (p = prog, b = batch, bt = btf); the ones bpfinspect lacks say so.
 TABLE_ORDER = ("help", "batch", "prog", "map", "link", "cgroup", "perf", "net", "feature",
-               "btf", "gen", "struct_ops", "iter", "token", "version")
+               "btf", "gen", "struct_ops", "iter", "token", "version",
+               "exporter")
 
 # the commands bpfinspect has: name -> (module of bpfinspect.cli, its click command)
 COMMANDS = {
@@ -61,6 +62,7 @@ COMMANDS = {
     "struct_ops": ("struct_ops", "struct_ops"),
     "iter": ("iter", "iter_group"),
     "version": ("version", "version"),
+    "exporter": ("exporter", "exporter"),  # bpfinspect's own, after bpftool's table
 }
 
 
