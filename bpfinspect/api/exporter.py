@@ -1,6 +1,13 @@
 """Prometheus metrics of every BPF program, map and link, read from the kernel when they are
-scraped: a collector for the official client library (prometheus_client, imported here only,
-when an exporter is made, so that no other command pays for it).
+scraped.
+
+`Collector` is a collector for the official client library (prometheus_client, imported only
+here, when an exporter is made, so that no other command pays for it): its collect() gives
+the library's metric families, for any registry. bpfinspect's own server and textfile write
+the same reading with `Collector.text()`, which writes, byte for byte, what the library's
+generate_latest() writes for those families (a test holds them equal) but straight from the
+records: building 10,000 Sample objects and formatting them one by one costs more than
+reading the kernel, and a scrape of 1,000 programs and 1,000 maps has 100 ms.
 
 Per-object metrics carry one label, `id`; what identifies an object otherwise (name, type,
 tag) is in its info metric, whose value is always 1, to be joined on `id`:
@@ -10,11 +17,45 @@ tag) is in its info metric, whose value is always 1, to be joined on `id`:
 
 (Prometheus' recommendation for labels that would otherwise multiply every series.)"""
 
+import math
 import threading
 import time
 
 from bpfinspect.errors import BpfError, LibraryMissing
 from bpfinspect.kernel import census, stats
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+# (name, type, help); the order in which they are written
+_RUN_HELP = ", while run-time statistics were on (kernel.bpf_stats_enabled)"
+PROGRAM_METRICS = (
+    ("bpf_program_info", "gauge", "A loaded BPF program; always 1"),
+    ("bpf_program_run_time_seconds", "counter", "Time the program has run" + _RUN_HELP),
+    ("bpf_program_runs", "counter", "Times the program has run" + _RUN_HELP),
+    ("bpf_program_recursion_misses", "counter",
+     "Times the program was not run because it would have recursed"),
+    ("bpf_program_memlock_bytes", "gauge", "Memory the program accounts to the memlock limit"),
+    ("bpf_program_xlated_bytes", "gauge",
+     "Size of the program's translated (verified) instructions"),
+    ("bpf_program_jited_bytes", "gauge",
+     "Size of the program's JIT-compiled machine code; 0 when not JIT-compiled"),
+    ("bpf_programs", "gauge", "Loaded BPF programs, by type"),
+)
+MAP_METRICS = (
+    ("bpf_map_info", "gauge", "A BPF map; always 1"),
+    ("bpf_map_memlock_bytes", "gauge", "Memory the map accounts to the memlock limit"),
+    ("bpf_map_max_entries", "gauge", "The map's maximum number of entries"),
+    ("bpf_maps", "gauge", "BPF maps, by type"),
+)
+LINK_METRICS = (
+    ("bpf_link_info", "gauge", "A BPF link and the program it attaches; always 1"),
+    ("bpf_links", "gauge", "BPF links, by type"),
+)
+STATS_HELP = ("1 while the kernel counts programs' run time and runs: kernel.bpf_stats_enabled "
+              "is 1, or the exporter holds a BPF_ENABLE_STATS fd (another process's fd is not "
+              "seen)")
+ERROR_HELP = "1 when this scrape could not read the objects of this kind"
+DURATION_HELP = "How long this scrape took to read the kernel and build its metrics"
 
 
 def client():
@@ -25,27 +66,6 @@ def client():
         raise LibraryMissing("the exporter needs the prometheus_client package "
                              "(pip install prometheus-client)") from None
     return prometheus_client
-
-# (metric name without _total, help, attribute of model.ProgCounters, scale); counters
-_PROG_COUNTERS = (
-    ("bpf_program_run_time_seconds",
-     "Time the program has run, while run-time statistics were on (kernel.bpf_stats_enabled)",
-     "run_time_ns", 1e-9),
-    ("bpf_program_runs",
-     "Times the program has run, while run-time statistics were on (kernel.bpf_stats_enabled)",
-     "run_cnt", 1),
-    ("bpf_program_recursion_misses",
-     "Times the program was not run because it would have recursed", "recursion_misses", 1),
-)
-# (metric name, help, attribute); gauges of bytes
-_PROG_SIZES = (
-    ("bpf_program_memlock_bytes", "Memory the program accounts to the memlock limit",
-     "bytes_memlock"),
-    ("bpf_program_xlated_bytes", "Size of the program's translated (verified) instructions",
-     "bytes_xlated"),
-    ("bpf_program_jited_bytes", "Size of the program's JIT-compiled machine code; 0 when not "
-     "JIT-compiled", "bytes_jited"),
-)
 
 
 def label(value):
@@ -59,9 +79,47 @@ def label(value):
     return text
 
 
+def _escaped(value):
+    """A label value as the text format writes it between quotes."""
+    text = label(value)
+    if "\\" in text or "\n" in text or '"' in text:
+        text = text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+    return text
+
+
+def go_float(value):
+    """A sample value as the Prometheus client libraries write it (Go's formatting: 300.0,
+    1.2345678e+07)."""
+    d = float(value)
+    if math.isinf(d):
+        return "+Inf" if d > 0 else "-Inf"
+    if math.isnan(d):
+        return "NaN"
+    s = repr(d)
+    dot = s.find(".")
+    if d > 0 and dot > 6:
+        mantissa = ("%s.%s%s" % (s[0], s[1:dot], s[dot + 1:])).rstrip("0.")
+        return "%se+%02d" % (mantissa, dot - 1)
+    return s
+
+
+class Reading:
+    """What one scrape read: records of each kind (None where a kind failed), the messages of
+    what failed, whether statistics are on, and when the scrape started."""
+
+    def __init__(self, progs, maps, links, failed, enabled, started):
+        self.progs = progs
+        self.maps = maps
+        self.links = links
+        self.failed = failed
+        self.enabled = enabled
+        self.started = started
+
+
 class Collector:
-    """A prometheus_client collector: collect() reads every program, map and link at scrape
-    time (one scrape at a time: the readers keep buffers and caches between scrapes)."""
+    """Reads every program, map and link at scrape time, one scrape at a time (the readers
+    keep buffers and caches between scrapes). collect(): prometheus_client's metric families;
+    text(): the same, in the text exposition format."""
 
     def __init__(self, state=None, on_error=None):
         self._state = state  # model.StatsState: whether bpfinspect holds statistics on
@@ -77,99 +135,157 @@ class Collector:
 
     def collect(self):
         with self._lock:
-            return self._collect()
+            return _families(self._reading())
 
-    def _read(self, reader, failed):
+    def text(self):
+        """The scrape as the text exposition format (bytes)."""
+        with self._lock:
+            return _text(self._reading())
+
+    def _reading(self):
+        started = time.perf_counter()
+        failed = []
+        progs = self._read(self._progs, failed)
+        maps = self._read(self._maps, failed)
+        links = self._read(self._links, failed)
+        # the sysctl does not show BPF_ENABLE_STATS fds: ours is known, others' are not
+        enabled = bool((self._state is not None and self._state.by == "bpfinspect")
+                       or stats.sysctl_enabled())
+        if failed and failed != self.errors and self._on_error is not None:
+            for message in failed:  # once, not at every scrape while it lasts
+                self._on_error(message)
+        self.errors = failed
+        return Reading(progs, maps, links, failed, enabled, started)
+
+    @staticmethod
+    def _read(reader, failed):
         try:
             return reader.read()
         except BpfError as exc:
             failed.append(exc.message)
             return None
 
-    def _collect(self):
-        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-        start = time.perf_counter()
-        failed = []
-        progs = self._read(self._progs, failed)
-        maps = self._read(self._maps, failed)
-        links = self._read(self._links, failed)
-        # the sysctl does not show BPF_ENABLE_STATS fds: ours is known, others' are not
-        enabled = ((self._state is not None and self._state.by == "bpfinspect")
-                   or stats.sysctl_enabled())
-        out = []
-        if progs is not None:
-            info = GaugeMetricFamily("bpf_program_info", "A loaded BPF program; always 1",
-                                     labels=("id", "name", "type", "tag"))
-            counters = [(CounterMetricFamily(name, text, labels=("id",)), attr, scale)
-                        for name, text, attr, scale in _PROG_COUNTERS]
-            sizes = [(GaugeMetricFamily(name, text, labels=("id",)), attr)
-                     for name, text, attr in _PROG_SIZES]
-            for p in progs:
-                pid = str(p.id)
-                info.add_metric((pid, label(p.name), label(p.type), p.tag), 1)
-                for family, attr, scale in counters:
-                    family.add_metric((pid,), getattr(p, attr) * scale)
-                for family, attr in sizes:
-                    value = getattr(p, attr)
-                    if value is not None:
-                        family.add_metric((pid,), value)
-            out.append(info)
-            out.extend(f for f, _a, _s in counters)
-            out.extend(f for f, _a in sizes)
-            out.append(_per_type("bpf_programs", "Loaded BPF programs, by type", progs))
-        if maps is not None:
-            info = GaugeMetricFamily("bpf_map_info", "A BPF map; always 1",
-                                     labels=("id", "name", "type"))
-            memlock = GaugeMetricFamily("bpf_map_memlock_bytes",
-                                        "Memory the map accounts to the memlock limit",
-                                        labels=("id",))
-            entries = GaugeMetricFamily("bpf_map_max_entries", "The map's maximum number of "
-                                        "entries", labels=("id",))
-            for m in maps:
-                mid = str(m.id)
-                info.add_metric((mid, label(m.name), label(m.type)), 1)
-                if m.bytes_memlock is not None:
-                    memlock.add_metric((mid,), m.bytes_memlock)
-                entries.add_metric((mid,), m.max_entries)
-            out += [info, memlock, entries, _per_type("bpf_maps", "BPF maps, by type", maps)]
-        if links is not None:
-            info = GaugeMetricFamily("bpf_link_info", "A BPF link and the program it attaches; "
-                                     "always 1", labels=("id", "type", "prog_id"))
-            for k in links:
-                info.add_metric((str(k.id), label(k.type), str(k.prog_id)), 1)
-            out += [info, _per_type("bpf_links", "BPF links, by type", links)]
-        out.append(GaugeMetricFamily(
-            "bpf_stats_enabled", "1 while the kernel counts programs' run time and runs: "
-            "kernel.bpf_stats_enabled is 1, or the exporter holds a BPF_ENABLE_STATS fd (another "
-            "process's fd is not seen)",
-            value=1 if enabled else 0))
-        errors = GaugeMetricFamily("bpf_exporter_scrape_error", "1 when this scrape could not "
-                                   "read the objects of this kind", labels=("kind",))
-        for kind, got in (("prog", progs), ("map", maps), ("link", links)):
-            errors.add_metric((kind,), 0 if got is not None else 1)
-        out.append(errors)
-        out.append(GaugeMetricFamily(
-            "bpf_exporter_scrape_duration_seconds", "How long this scrape took to read the "
-            "kernel and build its metrics", value=time.perf_counter() - start))
-        if failed and failed != self.errors and self._on_error is not None:
-            for message in failed:  # once, not at every scrape while it lasts
-                self._on_error(message)
-        self.errors = failed
-        return out
-
-
-def _per_type(name, text, items):
-    from prometheus_client.core import GaugeMetricFamily
-
+def _counts(items):
     counts = {}
     for item in items:
         key = label(item.type)
         counts[key] = counts.get(key, 0) + 1
-    family = GaugeMetricFamily(name, text, labels=("type",))
-    for key in sorted(counts):
-        family.add_metric((key,), counts[key])
-    return family
+    return sorted(counts.items())
+
+
+def _program_rows(p):
+    """The values of PROGRAM_METRICS[1:7] for one program: run time in seconds, runs,
+    recursion misses, memlock, xlated and jited bytes (None: no sample)."""
+    return (p.run_time_ns * 1e-9, p.run_cnt, p.recursion_misses, p.bytes_memlock,
+            p.bytes_xlated, p.bytes_jited)
+
+
+def _families(r):
+    """prometheus_client metric families of a Reading."""
+    from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+    def family(name, kind, text, labels=None, value=None):
+        cls = CounterMetricFamily if kind == "counter" else GaugeMetricFamily
+        return cls(name, text, labels=labels, value=value)
+
+    out = []
+    if r.progs is not None:
+        info = family(*PROGRAM_METRICS[0], labels=("id", "name", "type", "tag"))
+        per_id = [family(*m, labels=("id",)) for m in PROGRAM_METRICS[1:7]]
+        for p in r.progs:
+            pid = str(p.id)
+            info.add_metric((pid, label(p.name), label(p.type), p.tag), 1)
+            for fam, value in zip(per_id, _program_rows(p)):
+                if value is not None:
+                    fam.add_metric((pid,), value)
+        counts = family(*PROGRAM_METRICS[7], labels=("type",))
+        for key, n in _counts(r.progs):
+            counts.add_metric((key,), n)
+        out += [info] + per_id + [counts]
+    if r.maps is not None:
+        info = family(*MAP_METRICS[0], labels=("id", "name", "type"))
+        memlock = family(*MAP_METRICS[1], labels=("id",))
+        entries = family(*MAP_METRICS[2], labels=("id",))
+        for m in r.maps:
+            mid = str(m.id)
+            info.add_metric((mid, label(m.name), label(m.type)), 1)
+            if m.bytes_memlock is not None:
+                memlock.add_metric((mid,), m.bytes_memlock)
+            entries.add_metric((mid,), m.max_entries)
+        counts = family(*MAP_METRICS[3], labels=("type",))
+        for key, n in _counts(r.maps):
+            counts.add_metric((key,), n)
+        out += [info, memlock, entries, counts]
+    if r.links is not None:
+        info = family(*LINK_METRICS[0], labels=("id", "type", "prog_id"))
+        for k in r.links:
+            info.add_metric((str(k.id), label(k.type), str(k.prog_id)), 1)
+        counts = family(*LINK_METRICS[1], labels=("type",))
+        for key, n in _counts(r.links):
+            counts.add_metric((key,), n)
+        out += [info, counts]
+    out.append(family("bpf_stats_enabled", "gauge", STATS_HELP, value=1 if r.enabled else 0))
+    errors = family("bpf_exporter_scrape_error", "gauge", ERROR_HELP, labels=("kind",))
+    for kind, got in (("prog", r.progs), ("map", r.maps), ("link", r.links)):
+        errors.add_metric((kind,), 0 if got is not None else 1)
+    out.append(errors)
+    out.append(family("bpf_exporter_scrape_duration_seconds", "gauge", DURATION_HELP,
+                      value=time.perf_counter() - r.started))
+    return out
+
+
+def _head(out, name, kind, text):
+    exposed = name + "_total" if kind == "counter" else name
+    out.append("# HELP %s %s\n# TYPE %s %s\n" % (exposed, text, exposed, kind))
+    return exposed
+
+
+def _text(r):
+    """A Reading in the text exposition format, as generate_latest() writes its families:
+    label names sorted, values in Go's float format."""
+    out = []
+    if r.progs is not None:
+        name = _head(out, *PROGRAM_METRICS[0])
+        out += ['%s{id="%d",name="%s",tag="%s",type="%s"} 1.0\n'
+                % (name, p.id, _escaped(p.name), p.tag, _escaped(p.type)) for p in r.progs]
+        rows = [(p.id, _program_rows(p)) for p in r.progs]
+        for i, metric in enumerate(PROGRAM_METRICS[1:7]):
+            name = _head(out, *metric)
+            out += ['%s{id="%d"} %s\n' % (name, pid, go_float(values[i]))
+                    for pid, values in rows if values[i] is not None]
+        name = _head(out, *PROGRAM_METRICS[7])
+        out += ['%s{type="%s"} %s\n' % (name, _escaped(k), go_float(n))
+                for k, n in _counts(r.progs)]
+    if r.maps is not None:
+        name = _head(out, *MAP_METRICS[0])
+        out += ['%s{id="%d",name="%s",type="%s"} 1.0\n'
+                % (name, m.id, _escaped(m.name), _escaped(m.type)) for m in r.maps]
+        name = _head(out, *MAP_METRICS[1])
+        out += ['%s{id="%d"} %s\n' % (name, m.id, go_float(m.bytes_memlock))
+                for m in r.maps if m.bytes_memlock is not None]
+        name = _head(out, *MAP_METRICS[2])
+        out += ['%s{id="%d"} %s\n' % (name, m.id, go_float(m.max_entries)) for m in r.maps]
+        name = _head(out, *MAP_METRICS[3])
+        out += ['%s{type="%s"} %s\n' % (name, _escaped(k), go_float(n))
+                for k, n in _counts(r.maps)]
+    if r.links is not None:
+        name = _head(out, *LINK_METRICS[0])
+        out += ['%s{id="%d",prog_id="%d",type="%s"} 1.0\n'
+                % (name, k.id, k.prog_id, _escaped(k.type)) for k in r.links]
+        name = _head(out, *LINK_METRICS[1])
+        out += ['%s{type="%s"} %s\n' % (name, _escaped(k), go_float(n))
+                for k, n in _counts(r.links)]
+    _head(out, "bpf_stats_enabled", "gauge", STATS_HELP)
+    out.append("bpf_stats_enabled %s\n" % ("1.0" if r.enabled else "0.0"))
+    _head(out, "bpf_exporter_scrape_error", "gauge", ERROR_HELP)
+    for kind, got in (("prog", r.progs), ("map", r.maps), ("link", r.links)):
+        out.append('bpf_exporter_scrape_error{kind="%s"} %s\n'
+                   % (kind, "0.0" if got is not None else "1.0"))
+    _head(out, "bpf_exporter_scrape_duration_seconds", "gauge", DURATION_HELP)
+    out.append("bpf_exporter_scrape_duration_seconds %s\n"
+               % go_float(time.perf_counter() - r.started))
+    return "".join(out).encode("utf-8")
 
 
 def registry(state=None, on_error=None):
@@ -185,19 +301,49 @@ def registry(state=None, on_error=None):
     return reg, collector
 
 
-def serve(registry, host, port):
-    """Serve `registry` at http://host:port/metrics (any path) from a daemon thread; returns
-    the server (its shutdown() stops it). OSError when it cannot listen."""
-    from prometheus_client import start_http_server
+def serve(collector, host, port):
+    """Serve the collector's text at http://host:port/ (any path) from a daemon thread;
+    returns the server (shutdown() and server_close() stop it). OSError when it cannot
+    listen."""
+    import http.server
+    import socket
 
-    server, _thread = start_http_server(port, host, registry)
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = collector.text()
+            self.send_response(200)
+            self.send_header("Content-Type", CONTENT_TYPE)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):  # no line per scrape on stderr
+            pass
+
+    class Server(http.server.ThreadingHTTPServer):
+        daemon_threads = True
+        address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
+    server = Server((host, port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
 
-def write_textfile(registry, path):
-    """Write `registry` to `path` in the text format node_exporter's textfile collector
+def write_textfile(collector, path):
+    """Write the scrape to `path` in the text format node_exporter's textfile collector
     reads: into a temporary file beside it, then renamed over it. OSError on failure (the
     temporary file is then removed)."""
-    from prometheus_client import write_to_textfile
+    import os
 
-    write_to_textfile(path, registry)
+    body = collector.text()
+    temporary = "%s.%d.tmp" % (path, os.getpid())
+    try:
+        with open(temporary, "wb") as f:
+            f.write(body)
+        os.replace(temporary, path)
+    except OSError:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise

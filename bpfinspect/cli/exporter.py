@@ -93,15 +93,15 @@ def exporter(words):
         stop.set()
 
     with Statistics(settings.enable_stats) as statistics:
-        registry, collector = api.registry(statistics.state, on_error=_report)
-        collector.collect()  # fail now, clearly, rather than at the first scrape
+        _registry, collector = api.registry(statistics.state, on_error=_report)
+        collector.text()  # fail now, clearly, rather than at the first scrape
         if collector.errors:
             raise BpfError(collector.errors[0])
         if textfile is not None:
-            _write(api, registry, textfile)  # the first write tells whether it can write
+            _write(api, collector, textfile)  # the first write tells whether it can write
         server = None
         if listen is not None:
-            server = _serve(api, registry, *listen)
+            server = _serve(api, collector, *listen)
         # Ctrl-C, SIGTERM and SIGHUP end it between writes, never midway through one (a
         # Ctrl-C that the parent ignores stays ignored)
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -111,7 +111,7 @@ def exporter(words):
             while not stop.wait(settings.interval if textfile is not None else 3600):
                 if textfile is not None:
                     try:
-                        _write(api, registry, textfile)
+                        _write(api, collector, textfile)
                     except BpfError as exc:  # a full disk may empty: report and go on
                         _report(exc.message)
         finally:
@@ -120,19 +120,19 @@ def exporter(words):
                 server.server_close()
 
 
-def _serve(api, registry, host, port):
+def _serve(api, collector, host, port):
     where = "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
     try:
-        return api.serve(registry, host, port)
+        return api.serve(collector, host, port)
     except socket.gaierror as exc:
         raise BpfError("can't listen on %s: %s" % (where, exc.strerror)) from None
     except OSError as exc:
         raise from_errno(exc.errno, "can't listen on %s" % where) from None
 
 
-def _write(api, registry, path):
+def _write(api, collector, path):
     try:
-        api.write_textfile(registry, path)
+        api.write_textfile(collector, path)
     except OSError as exc:
         if exc.errno is None:
             raise BpfError("can't write textfile %s: %s" % (path, exc)) from None

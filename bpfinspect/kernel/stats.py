@@ -63,6 +63,7 @@ class CounterReader:
         self._ids = (ctypes.c_uint32 * 64)()
         self._calls = syscalls.HotBpf()
         self._known = []  # the ids the last read found, in order
+        self._memlocks = {}  # (id, tag) -> memlock bytes
         self._refreshes = 0
 
     def read(self):
@@ -118,6 +119,7 @@ class CounterReader:
         if len(self._names) > 2 * len(out) + 64:  # forget programs long gone
             seen = {(c.id, c.tag) for c in out}
             self._names = {k: v for k, v in self._names.items() if k in seen}
+            self._memlocks = {k: v for k, v in self._memlocks.items() if k in seen}
 
     def _read_with_extras(self):
         lb = lib()
@@ -159,9 +161,12 @@ class CounterReader:
                 return self._one(lb, calls, fd)
             map_ids = tuple(self._ids[:count])
         memlock = None
-        if self._memlock:
-            value = procfs.fdinfo_field(fd, "memlock")
-            memlock = int(value) if value and value.isdigit() else None
+        if self._memlock:  # fixed for a program's life: read once
+            memlock = self._memlocks.get((prog_id, tag))
+            if memlock is None:
+                value = procfs.fdinfo_field(fd, "memlock")
+                memlock = int(value) if value and value.isdigit() else None
+                self._memlocks[(prog_id, tag)] = memlock
         return model.ProgCounters(prog_id, known[0], known[1], tag, run_time_ns, run_cnt,
                                   misses, xlated, jited, memlock, map_ids)
 
