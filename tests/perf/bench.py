@@ -245,6 +245,51 @@ def top_costs(ours):
         "ok" if share <= TOP_CPU_PCT else "SLOW"))
 
 
+SCRAPE_MS, SCRAPE_MAPS = 100.0, 1000
+
+
+def exporter_cost(ours, bpffs):
+    """Median time of one scrape (an HTTP GET of /metrics) of `exporter` with PROGRAMS
+    programs and SCRAPE_MAPS maps loaded."""
+    import socket
+    import urllib.request
+
+    from tests import loader
+
+    fds = [loader.create_map(loader.HASH, 4, 8, 16, name="bench_m%d" % i)
+           for i in range(SCRAPE_MAPS)]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(ours + ["exporter", "--listen", "127.0.0.1:%d" % port],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = "http://127.0.0.1:%d/metrics" % port
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=10).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        times = []
+        for _ in range(REPEAT):
+            start = time.perf_counter()
+            size = len(urllib.request.urlopen(url, timeout=10).read())
+            times.append(time.perf_counter() - start)
+    finally:
+        server.terminate()
+        server.wait()
+        for fd in fds:
+            os.close(fd)
+    ms = statistics.median(times) * 1000
+    print("%-26s %8.1fms per scrape (%d programs, %d maps, %d KiB) %s %s" % (
+        "exporter scrape", ms, PROGRAMS, SCRAPE_MAPS, size // 1024, "max %dms" % SCRAPE_MS,
+        "ok" if ms <= SCRAPE_MS else "SLOW"))
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench: needs root")
@@ -287,6 +332,8 @@ def main():
                 what, a * 1000, b * 1000, a / b, target, "ok" if a / b <= target else "SLOW"))
         if not only or "top" in only:
             top_costs(ours)
+        if not only or "exporter" in only:
+            exporter_cost(ours, bpffs)
         links, cgroup_dirs, netns = load_links(), [], None
         try:
             cgroup_root, cgroup_dirs, _prog = make_cgroups()
