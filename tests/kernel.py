@@ -99,3 +99,23 @@ def strip_json(value, drop_orphaned=True):
             out[k] = strip_json(v, drop_orphaned)
         return out
     return value
+
+
+def stats_held_elsewhere():
+    """True when another process holds a BPF_ENABLE_STATS fd (run-time statistics then stay
+    on whatever bpfinspect does): its anon inode reads `anon_inode:bpf-stats`."""
+    me = os.getpid()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == me:
+            continue
+        try:
+            fds = os.listdir("/proc/%s/fd" % pid)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink("/proc/%s/fd/%s" % (pid, fd)) == "anon_inode:bpf-stats":
+                    return True
+            except OSError:
+                continue
+    return False

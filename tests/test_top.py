@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from tests.kernel import ROOT, bpfinspect, bpftool, need, need_root
+from tests.kernel import ROOT, bpfinspect, bpftool, need, need_root, stats_held_elsewhere
 
 STATS_SYSCTL = "/proc/sys/kernel/bpf_stats_enabled"
 HOLDER_COMM = b"[bold]ev\x1bil"
@@ -117,7 +117,9 @@ def test_json_lines_count_the_runs(top_prog, tmp_path):
     # the statistics went off with bpfinspect: runs no longer count
     _run(pin, tmp_path, 50)
     after = json.loads(bpfinspect("-j", "prog", "show", "pinned", pin, check=0).stdout)
-    assert after["run_cnt"] == 300 and _stats_sysctl() == "0"
+    assert _stats_sysctl() == "0"
+    if not stats_held_elsewhere():
+        assert after["run_cnt"] == 300
 
 
 def test_text_snapshots(top_prog):
@@ -159,10 +161,12 @@ def test_no_enable_stats_counts_nothing_new(top_prog, tmp_path):
     finally:
         top.kill()
     assert (top.returncode, err) == (0, "")
+    counted_elsewhere = stats_held_elsewhere()  # another process's fd keeps them on
     for line in [first] + rest.splitlines(True):
         doc = json.loads(line)
         assert (doc["stats_enabled"], doc["stats_enabled_by"]) == (False, None)
-        assert _mine(doc, prog_id)["run_cnt_total"] == 0
+        if not counted_elsewhere:
+            assert _mine(doc, prog_id)["run_cnt_total"] == 0
     text = bpfinspect("prog", "top", "--interval", "0.1", "--count", "1",
                       "--no-enable-stats", check=0).stdout
     assert text.split("\n")[1] == ("statistics off: run time is not counted "
