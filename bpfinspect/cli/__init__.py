@@ -22,7 +22,7 @@ USAGE = (
     "       bpfinspect version\n",
     "\n",
     "       OBJECT := { prog | map | link | cgroup | perf | net | feature | btf | struct_ops |\n",
-    "                   iter }\n",
+    "                   iter | graph }\n",
     "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} |\n",
     "                    {-V|--version} | {-o|--output} FILE | --color WHEN }\n",
     "       WHEN := { auto | always | never }\n",
@@ -46,7 +46,7 @@ def help_command(words):
 # bpftool's top-level table, in its order: the order decides what a prefix means
 # (p = prog, b = batch, bt = btf); the ones bpfinspect lacks say so.
 TABLE_ORDER = ("help", "batch", "prog", "map", "link", "cgroup", "perf", "net", "feature",
-               "btf", "gen", "struct_ops", "iter", "token", "version")
+               "btf", "gen", "struct_ops", "iter", "token", "version", "graph")
 
 # the commands bpfinspect has: name -> (module of bpfinspect.cli, its click command)
 COMMANDS = {
@@ -61,6 +61,7 @@ COMMANDS = {
     "struct_ops": ("struct_ops", "struct_ops"),
     "iter": ("iter", "iter_group"),
     "version": ("version", "version"),
+    "graph": ("graph", "graph"),
 }
 
 
