@@ -153,7 +153,9 @@ def tree_lines(graph):
 
     def program(pid, depth):
         lines.append((depth, _one_line(nodes[pid])))
-        for e in out_edges.get(pid, ()):
+        order = ("uses", "tail_calls", "traces", "binds")
+        mine = [e for e in out_edges.get(pid, ()) if e.kind in order]
+        for e in sorted(mine, key=lambda e: order.index(e.kind)):
             if e.kind == "uses":
                 lines.append((depth + 1, "uses " + _one_line(nodes[e.dst])))
             elif e.kind in ("tail_calls", "traces"):
