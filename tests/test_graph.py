@@ -246,7 +246,17 @@ def test_grouping_and_stability():
            '\\nids 1 .. 200\\n200 pinned"' in dot
     assert '"pin:/b/p1"' not in dot and '"prog:1" [' not in dot
     assert '"prog:500" [' in dot and '"map:1000" [' in dot  # 3 maps: fewer than GROUP_MIN
-    assert dot.count('-> "group:program:socket_filter:10" [label="holds"') == 1
+    cluster = dot.split('subgraph "cluster_proc_10"')[1].split("\t}")[0]
+    assert '"group:program:socket_filter:10" [' in cluster
+    assert '[label="holds"' not in dot  # the cluster says it
+
+
+def test_big_graph_edges_unlabelled():
+    progs = [_prog(i, "xdp", pids=[model.Owner(i % 7, "a")], map_ids=[i])
+             for i in range(1, view.LABELLED_MAX + 1)]
+    maps = [_map(i) for i in range(1, view.LABELLED_MAX + 1)]
+    dot = view.dot(api_graph.assemble(progs, maps, [], api_graph.Contents()))
+    assert "label=\"uses\"" not in dot and dot.count(" -> ") == view.LABELLED_MAX
 
 
 def test_names_escaped():

@@ -4,11 +4,15 @@ on a terminal, as a rich tree (process -> program -> maps, links -> attach point
 DOT keeps the graph readable at a real host's size: objects one process holds sit in that
 process's cluster, and programs, maps or links of one type that are related to nothing but
 their holder and their own pins are drawn as one "N programs of type T" node once there
-are GROUP_MIN of them (JSON always lists every node)."""
+are GROUP_MIN of them (JSON always lists every node and edge). Inside a process's cluster,
+its `holds` edges are left out: the cluster says it."""
 
 from bpfinspect.views.textsafe import safe
 
 GROUP_MIN = 5
+# above this many drawn nodes, edges go without labels (their colour and style tell their
+# kind): dot lays out every label as a node of its own, which costs minutes on a big host
+LABELLED_MAX = 300
 
 SHAPES = {
     "process": 'shape=box, style="rounded,filled", fillcolor="#fff2cc"',
@@ -105,13 +109,20 @@ def dot(graph):
         lines.extend("\t\t" + text for text in by_holder[holder])
         lines.append("\t}")
     seen = set()
+    clustered = {n.id for n in graph.nodes if n.holder in procs}
+    clustered.update(gid for gid, _label, holder, _kind in groups if holder in procs)
+    drawn = sum(len(texts) for texts in by_holder.values())
+    labelled = drawn <= LABELLED_MAX
     for e in graph.edges:
         src, dst = into.get(e.src, e.src), into.get(e.dst, e.dst)
         if src is None or dst is None or (src, dst, e.kind) in seen:
             continue
+        if e.kind == "holds" and dst in clustered:
+            continue  # its process's cluster says it
         seen.add((src, dst, e.kind))
-        lines.append('\t"%s" -> "%s" [label="%s", %s];' % (
-            _dot_text(src), _dot_text(dst), e.kind, EDGE_STYLES.get(e.kind, "color=black")))
+        label = 'label="%s", ' % e.kind if labelled else ""
+        lines.append('\t"%s" -> "%s" [%s%s];' % (
+            _dot_text(src), _dot_text(dst), label, EDGE_STYLES.get(e.kind, "color=black")))
     lines.append("}")
     return "\n".join(lines) + "\n"
 
