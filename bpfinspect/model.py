@@ -580,3 +580,33 @@ class MapSummary(Record):
 
     __slots__ = ("id", "type", "name", "max_entries", "bytes_key", "bytes_value",
                  "bytes_memlock")
+
+
+class GraphNode(Record):
+    """A node of `graph`: id is stable across runs ("prog:42", "map:7", "link:3",
+    "proc:1234", "pin:/sys/fs/bpf/x", "cgroup:/path", "dev:eth0:xdp", "btf:5", ...); kind is
+    one of GRAPH_KINDS; label its one-line text; fields what JSON adds (type, name, ...);
+    holder the pid of the one process holding it (its DOT cluster), else None."""
+
+    __slots__ = ("id", "kind", "label", "fields", "holder")
+    _defaults = {"fields": (), "holder": None}
+
+
+class GraphEdge(Record):
+    """An edge of `graph`: src and dst are node ids; kind one of GRAPH_EDGE_KINDS."""
+
+    __slots__ = ("src", "dst", "kind")
+
+
+class Graph(Record):
+    """`graph`: nodes sorted by (kind order, id), edges by (src, dst, kind); notes: what
+    could not be read (one line each)."""
+
+    __slots__ = ("nodes", "edges", "notes")
+    _defaults = {"notes": ()}
+
+
+# node kinds in the order nodes are sorted and drawn
+GRAPH_KINDS = ("process", "program", "map", "link", "attach", "pin", "btf", "group")
+GRAPH_EDGE_KINDS = ("holds", "uses", "tail_calls", "traces", "inner_map", "struct_ops",
+                    "binds", "attached", "pinned", "btf", "member")

@@ -26,7 +26,8 @@ OPTIONS = (
     ("-n, --nomount", "Accepted for bpftool compatibility; bpfinspect never mounts."),
     ("-B, --base-btf FILE", "The base BTF of a split BTF dumped by btf dump (default: "
                             "vmlinux's, for kernel modules)."),
-    ("-o, --output FILE", "Where prog dump xlated ... visual writes its graph: FILE.dot, or "
+    ("-o, --output FILE", "Where prog dump xlated ... visual and graph write their graph: "
+                          "FILE.dot, or "
                           "FILE.png, .svg or .pdf rendered through Graphviz's dot "
                           "(bpfinspect's own)."),
     ("--color WHEN", "Colour for a terminal (bpfinspect's own): auto (the default) colours "
@@ -36,6 +37,9 @@ OPTIONS = (
                      "(not empty); always colours even into a pipe; never never does. JSON is "
                      "never coloured, and the text without its escape sequences is the plain "
                      "output."),
+    ("--depth N, --btf", "graph only (bpfinspect's own): how many edges out from what a "
+                         "selector names (default: its connected component); BTF objects "
+                         "as nodes too."),
     ("-m, --mapcompat, -L, --use-loader", "Accepted for bpftool compatibility; they only "
                                           "matter to commands that load programs."),
     ("-V, --version", "Print the version."),

@@ -22,7 +22,7 @@ USAGE = (
     "       bpfinspect version\n",
     "\n",
     "       OBJECT := { prog | map | link | cgroup | perf | net | feature | btf | struct_ops |\n",
-    "                   iter }\n",
+    "                   iter | graph }\n",
     "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} |\n",
     "                    {-V|--version} | {-o|--output} FILE | --color WHEN }\n",
     "       WHEN := { auto | always | never }\n",
@@ -47,7 +47,7 @@ def help_command(words):
 # (p = prog, b = batch, bt = btf); the ones bpfinspect lacks say so.
 TABLE_ORDER = ("help", "batch", "prog", "map", "link", "cgroup", "perf", "net", "feature",
                "btf", "gen", "struct_ops", "iter", "token", "version",
-               "exporter")
+               "exporter", "graph")
 
 # the commands bpfinspect has: name -> (module of bpfinspect.cli, its click command)
 COMMANDS = {
@@ -63,6 +63,7 @@ COMMANDS = {
     "iter": ("iter", "iter_group"),
     "version": ("version", "version"),
     "exporter": ("exporter", "exporter"),  # bpfinspect's own, after bpftool's table
+    "graph": ("graph", "graph"),
 }
 
 

@@ -20,6 +20,8 @@ LONG_OPTIONS = {
     "no-enable-stats": (None, False),
     "listen": (None, True),
     "textfile": (None, True),
+    "depth": (None, True),
+    "btf": (None, False),
 }
 SHORT_OPTIONS = {short: takes for short, takes in LONG_OPTIONS.values() if short}
 COLOR_WHEN = ("auto", "always", "never")
@@ -31,6 +33,8 @@ COMMAND_OPTIONS = {
     "no-enable-stats": (("prog", "top"), ("exporter",)),
     "listen": (("exporter",),),
     "textfile": (("exporter",),),
+    "depth": (("graph",),),
+    "btf": (("graph",),),
 }
 
 

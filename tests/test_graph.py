@@ -1,0 +1,280 @@
+"""`graph`: a system of objects with known relations (tests/graphsys.py: a process holding a
+program with a prog_array tail call, a map-in-map, a cgroup link, an XDP link on a device in a
+test netns, a pin) drawn exactly; the traces edge and the grouping from hand-built records;
+bad input."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bpfinspect import model
+from bpfinspect.api import graph as api_graph
+from bpfinspect.views import graph as view
+from tests.kernel import ROOT, bpfinspect, need, need_root
+
+NS = "bpfi-graph-%d" % os.getpid()
+IFNAME = "grv0"
+
+
+def _cgroup2_mount():
+    with open("/proc/mounts") as f:
+        for line in f:
+            fields = line.split()
+            if len(fields) > 2 and fields[2] == "cgroup2":
+                return fields[1]
+    return None
+
+
+def _run(*args, check=True):
+    return subprocess.run(args, capture_output=True, text=True, check=check)
+
+
+def _in_ns(*args):
+    """bpfinspect in the test's netns (device names resolve there; nsenter, unlike `ip netns
+    exec`, keeps the cgroup2 mount in sight)."""
+    return subprocess.run(["nsenter", "--net=/var/run/netns/" + NS, sys.executable, "-m",
+                           "bpfinspect", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+@pytest.fixture(scope="module")
+def system(bpffs):
+    need_root()
+    mount = _cgroup2_mount()
+    need(mount is not None, "no cgroup2 mount")
+    cgroup_dir = os.path.join(mount, "bpfi-graph-%d" % os.getpid())
+    helper = None
+    _run("ip", "netns", "add", NS)
+    try:
+        _run("ip", "-n", NS, "link", "add", IFNAME, "type", "veth", "peer", "name", "grv1")
+        _run("ip", "-n", NS, "link", "set", IFNAME, "up")
+        os.makedirs(cgroup_dir)
+        helper = subprocess.Popen(
+            [sys.executable, "-m", "tests.graphsys", bpffs, cgroup_dir,
+             "/var/run/netns/" + NS, IFNAME],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, cwd=ROOT)
+        line = helper.stdout.readline()
+        assert line, helper.stderr.read()
+        ids = json.loads(line)
+        with open("/proc/%d/comm" % helper.pid) as f:
+            ids["comm"] = f.read().strip()
+        ids["cgroup"] = cgroup_dir
+        yield ids
+    finally:
+        if helper is not None:
+            helper.stdin.close()
+            helper.wait(timeout=30)
+        try:
+            os.unlink(os.path.join(bpffs, "graph", "caller"))
+            os.rmdir(os.path.join(bpffs, "graph"))
+        except OSError:
+            pass
+        try:
+            os.rmdir(cgroup_dir)
+        except OSError:
+            pass
+        _run("ip", "netns", "del", NS, check=False)
+
+
+def _expected(s):
+    proc = "proc:%d" % s["pid"]
+    p = {k: "prog:%d" % s[k] for k in ("caller", "target", "cg", "xdp")}
+    m = {k: "map:%d" % s[k] for k in ("jmp", "outer", "inner")}
+    lk = {k: "link:%d" % s[k] for k in ("cg_link", "xdp_link")}
+    cg = "cgroup:cgroup_inet_ingress:" + s["cgroup"]
+    dev = "dev:%s:xdp" % IFNAME
+    pin = "pin:" + s["pin"]
+    nodes = {proc, *p.values(), *m.values(), *lk.values(), cg, dev, pin}
+    edges = {(proc, x, "holds") for x in (*p.values(), *m.values(), *lk.values())}
+    edges |= {(p["caller"], m["jmp"], "uses"), (p["caller"], p["target"], "tail_calls"),
+              (p["caller"], pin, "pinned"), (m["outer"], m["inner"], "inner_map"),
+              (p["cg"], lk["cg_link"], "binds"), (lk["cg_link"], cg, "attached"),
+              (p["xdp"], lk["xdp_link"], "binds"), (lk["xdp_link"], dev, "attached")}
+    return nodes, edges
+
+
+def _sets(doc):
+    return ({n["id"] for n in doc["nodes"]},
+            {(e["src"], e["dst"], e["kind"]) for e in doc["edges"]})
+
+
+@pytest.mark.parametrize("how", ["pid", "prog", "map", "link", "cgroup", "dev"])
+def test_exact_nodes_and_edges(system, how):
+    s = system
+    selector = {"pid": ["pid", str(s["pid"])], "prog": ["prog", "id", str(s["caller"])],
+                "map": ["map", "name", "gr_outer"], "link": ["link", "id", str(s["cg_link"])],
+                "cgroup": ["cgroup", s["cgroup"]], "dev": ["dev", IFNAME]}[how]
+    proc = _in_ns("-j", "graph", *selector)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert _sets(doc) == _expected(s)
+    assert list(doc) == ["nodes", "edges"]
+    caller = [n for n in doc["nodes"] if n["id"] == "prog:%d" % s["caller"]][0]
+    assert caller == {"id": "prog:%d" % s["caller"], "kind": "program",
+                      "label": "socket_filter gr_caller\nid %d" % s["caller"],
+                      "name": "gr_caller", "object_id": s["caller"], "type": "socket_filter"}
+    procs = [n for n in doc["nodes"] if n["kind"] == "process"]
+    assert procs == [{"id": "proc:%d" % s["pid"], "kind": "process",
+                      "label": "%s (%d)" % (s["comm"], s["pid"]), "comm": s["comm"],
+                      "pid": s["pid"]}]
+
+
+def test_depth(system):
+    s = system
+    doc = json.loads(_in_ns("-j", "graph", "map", "id", str(s["outer"]), "--depth", "1").stdout)
+    assert _sets(doc) == ({"map:%d" % s["outer"], "map:%d" % s["inner"], "proc:%d" % s["pid"]},
+                          {("map:%d" % s["outer"], "map:%d" % s["inner"], "inner_map"),
+                           ("proc:%d" % s["pid"], "map:%d" % s["outer"], "holds"),
+                           ("proc:%d" % s["pid"], "map:%d" % s["inner"], "holds")})
+    doc = json.loads(_in_ns("-j", "graph", "dev", IFNAME, "--depth", "0").stdout)
+    assert _sets(doc) == ({"dev:%s:xdp" % IFNAME}, set())
+
+
+def test_dot_stable_and_rendered(system, tmp_path):
+    s = system
+    first = _in_ns("graph", "pid", str(s["pid"]))
+    second = _in_ns("graph", "pid", str(s["pid"]))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    dot = first.stdout
+    assert dot.startswith("digraph bpf {\n\trankdir=LR;\n")
+    assert '\tsubgraph "cluster_proc_%d" {' % s["pid"] in dot
+    assert ('\t"prog:%d" -> "prog:%d" [label="tail_calls"' % (s["caller"], s["target"])) in dot
+    assert ('\t"link:%d" -> "dev:%s:xdp" [label="attached"' % (s["xdp_link"], IFNAME)) in dot
+    # the process's objects are inside its cluster; attach points and pins outside
+    cluster = dot.split('subgraph "cluster_proc_%d"' % s["pid"])[1].split("\t}")[0]
+    assert '"prog:%d" [' % s["caller"] in cluster and '"map:%d" [' % s["inner"] in cluster
+    assert '"dev:%s:xdp" [' % IFNAME not in cluster
+    for suffix in (".svg", ".png", ".dot"):
+        out = tmp_path / ("g" + suffix)
+        proc = _in_ns("graph", "pid", str(s["pid"]), "-o", str(out))
+        assert proc.returncode == 0, proc.stderr
+        data = out.read_bytes()
+        assert data.startswith({".svg": b"<?xml", ".png": b"\x89PNG", ".dot": b"digraph"}[suffix])
+    assert sorted(os.listdir(tmp_path)) == ["g.dot", "g.png", "g.svg"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["pid", "999999999"], "Error: no BPF object held by process 999999999\n"),
+    (["prog", "id", "4000000000"], None),
+    (["dev", "no-such-dev0"], "Error: no program attached through a link to device "
+                              "no-such-dev0\n"),
+    (["cgroup", "/nonexistent/cg"], "Error: no program attached through a link to cgroup "
+                                    "/nonexistent/cg\n"),
+    (["bogus", "1"], None),
+    (["pid"], "Error: 'pid' needs exactly one argument\n"),
+    (["pid", "x"], "Error: can't parse x as PID\n"),
+    (["--depth", "-1"], "Error: invalid --depth '-1': a number of edges, 0 or more\n"),
+    (["-o", "/tmp/x.jpeg"], None),
+])
+def test_bad_input(bpffs, args, message):
+    proc = bpfinspect("graph", *args)
+    assert proc.returncode == 255
+    assert proc.stdout == ""
+    assert proc.stderr.startswith("Error: ") and proc.stderr.count("\n") == 1, proc.stderr
+    if message is not None:
+        assert proc.stderr == message
+    proc = bpfinspect("-j", "graph", *args)
+    assert proc.returncode == 255 and "error" in json.loads(proc.stdout)
+
+
+def test_options_belong_to_graph():
+    proc = bpfinspect("prog", "show", "--depth", "2")
+    assert proc.returncode == 255
+    assert proc.stderr == "Error: option '--depth' is for 'graph' only\n"
+
+
+# --- hand-built systems: no kernel needed ----------------------------------------------------
+
+def _prog(pid, typ="socket_filter", name="p", map_ids=(), pids=(), pinned=()):
+    return model.Program(pid, typ, 1, name, "00", True, 0, 0, 0, None, 0, 0, False, 8, 8, 4096,
+                         tuple(map_ids), 0, pinned=tuple(pinned), pids=tuple(pids))
+
+
+def _map(mid, typ="array", name="m", pids=()):
+    return model.Map(mid, typ, 2, name, 0, None, 4, 4, 1, 4096, None, None, False, 0,
+                     pids=tuple(pids))
+
+
+def test_traces_edge_hand_built():
+    """fentry on a program and freplace: the kernel here refuses trampolines (EPERM)."""
+    owner = model.Owner(10, "loader")
+    progs = [_prog(1, "xdp", "target", pids=[owner]), _prog(2, "tracing", "watcher"),
+             _prog(3, "ext", "repl"), _prog(4, "tracing", "onkernel")]
+    links = [model.Link(7, "tracing", 2, 2, model.LinkTracing("tracing", "trace_fentry", 1, 5)),
+             model.Link(8, "tracing", 2, 3, model.LinkTracing("ext", "freplace", 1, 6)),
+             model.Link(9, "tracing", 2, 4, model.LinkTracing("tracing", "trace_fentry", 1, 77))]
+    # btf object 1 is vmlinux: link 9 traces a kernel function, links 7 and 8 program 1...
+    # but only an ext program's target is certain when the ids collide
+    g = api_graph.assemble(progs, [], links, api_graph.Contents(kernel_btf_ids={50}))
+    edges = {(e.src, e.dst, e.kind) for e in g.edges}
+    assert ("prog:2", "prog:1", "traces") in edges and ("prog:3", "prog:1", "traces") in edges
+    assert ("prog:4", "prog:1", "traces") in edges  # btf 1 is not a kernel BTF here
+    g = api_graph.assemble(progs, [], links, api_graph.Contents(kernel_btf_ids={1}))
+    edges = {(e.src, e.dst, e.kind) for e in g.edges}
+    assert ("prog:3", "prog:1", "traces") in edges
+    assert ("prog:2", "prog:1", "traces") not in edges
+    assert ("link:9", "kfunc:trace_fentry:btf1:77", "attached") in edges
+    assert [n.id for n in g.nodes] == ["proc:10", "prog:1", "prog:2", "prog:3", "prog:4",
+                                       "link:7", "link:8", "link:9",
+                                       "kfunc:trace_fentry:btf1:5",
+                                       "kfunc:trace_fentry:btf1:77"]
+
+
+def test_struct_ops_and_btf_hand_built():
+    progs = [_prog(1, "struct_ops", "cc_init")]
+    maps = [model.Map(5, "struct_ops", 26, "cc", 0, None, 4, 4, 1, 4096, None, None, False, 9)]
+    g = api_graph.assemble(progs, maps, [], api_graph.Contents(struct_ops={5: [1]}), btf=True)
+    assert [(e.src, e.dst, e.kind) for e in g.edges] == [("map:5", "btf:9", "btf"),
+                                                        ("map:5", "prog:1", "struct_ops")]
+
+
+def test_grouping_and_stability():
+    owner = model.Owner(10, "loader")
+    progs = [_prog(i, pids=[owner], pinned=["/b/p%d" % i]) for i in range(1, 201)]
+    progs.append(_prog(500, "xdp", "alone"))
+    maps = [_map(1000 + i, pids=[owner]) for i in range(3)]
+    g = api_graph.assemble(progs, maps, [], api_graph.Contents())
+    assert len(g.nodes) == 1 + 201 + 3 + 200
+    dot = view.dot(g)
+    assert dot == view.dot(api_graph.assemble(list(reversed(progs)), maps, [],
+                                              api_graph.Contents()))
+    assert '"group:program:socket_filter:10" [label="200 programs of type socket_filter' \
+           '\\nids 1 .. 200\\n200 pinned"' in dot
+    assert '"pin:/b/p1"' not in dot and '"prog:1" [' not in dot
+    assert '"prog:500" [' in dot and '"map:1000" [' in dot  # 3 maps: fewer than GROUP_MIN
+    cluster = dot.split('subgraph "cluster_proc_10"')[1].split("\t}")[0]
+    assert '"group:program:socket_filter:10" [' in cluster
+    assert '[label="holds"' not in dot  # the cluster says it
+
+
+def test_big_graph_edges_unlabelled():
+    progs = [_prog(i, "xdp", pids=[model.Owner(i % 7, "a")], map_ids=[i])
+             for i in range(1, view.LABELLED_MAX + 1)]
+    maps = [_map(i) for i in range(1, view.LABELLED_MAX + 1)]
+    dot = view.dot(api_graph.assemble(progs, maps, [], api_graph.Contents()))
+    assert "label=\"uses\"" not in dot and dot.count(" -> ") == view.LABELLED_MAX
+
+
+def test_names_escaped():
+    owner = model.Owner(1, 'ev"il\x1b[31m')
+    g = api_graph.assemble([_prog(1, name='a"b\\c', pids=[owner])], [], [],
+                           api_graph.Contents())
+    dot = view.dot(g)
+    assert 'a\\"b\\\\c' in dot and "\x1b" not in dot
+    lines = view.tree_lines(g)
+    assert all("\x1b" not in text for _depth, text in lines)
+    assert lines[0][0] == 0 and lines[1] == (1, 'socket_filter a"b\\c  id 1')
+
+
+def test_tree_hand_built():
+    owner = model.Owner(10, "loader")
+    progs = [_prog(1, "xdp", "x", map_ids=[5], pids=[owner])]
+    links = [model.Link(3, "xdp", 6, 1, model.LinkDevice("eth0", 2))]
+    g = api_graph.assemble(progs, [_map(5)], links, api_graph.Contents())
+    assert view.tree_lines(g) == [(0, "loader (10)"), (1, "xdp x  id 1"),
+                                  (2, "uses array m  id 5"), (2, "xdp link  id 3"),
+                                  (3, "-> eth0  xdp")]
