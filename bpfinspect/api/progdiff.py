@@ -15,6 +15,7 @@ from bpfinspect import model
 from bpfinspect.errors import BpfError, NoSuchObject
 from bpfinspect.isa.printer import text as insn_text
 from bpfinspect.kernel import info, objects, uapi
+from bpfinspect.kernel import symbols as ksym
 from bpfinspect.views.listing import annotations, ltrim
 
 CONTEXT = 3  # lines of context around a change, as diff -u
@@ -42,10 +43,11 @@ class Listing:
     """A program's entries, its label (`id 12 (name foo)` or a file's path) and its maps'
     names by id (None for a saved file: its ids name maps of another time or host)."""
 
-    def __init__(self, label, entries, map_names=None):
+    def __init__(self, label, entries, map_names=None, kernel_names=None):
         self.label = label
         self.entries = entries
         self.map_names = map_names
+        self.kernel_names = kernel_names or {}  # kernel address -> symbol (kallsyms)
 
 
 def program_label(program):
@@ -88,7 +90,10 @@ def from_xlated(x, names):
             if note[1] is not None and note[1].text is not None:
                 src = ltrim(note[1].text)
         entries.append(Entry(index, proto, src, texts[key]))
-    return Listing(program_label(x.program), entries, names)
+    addresses = set(int(m.group(1), 16) for t in texts.values() if "0xffff" in t
+                    for m in _KADDR.finditer(t))
+    kernel_names = ksym.resolve((), addresses)[1] if addresses else {}
+    return Listing(program_label(x.program), entries, names, kernel_names)
 
 
 def from_file(path):
@@ -168,11 +173,14 @@ def functions(listing):
 
 class Normaliser:
     """Each instruction's text with map ids, kernel addresses and call targets replaced by
-    names. Maps are named by name where both sides are programs; where a side is a saved
-    file, each side's maps are numbered in order of first use (map[#1], map[#2], ...)."""
+    names. Maps and kernel addresses are named (map[stats], &init_task) where both sides
+    are programs; where a side is a saved file, whose ids and addresses belong to another
+    time or host, each side's maps are numbered in order of first use (map[#1], map[#2],
+    ...) and every kernel address reads <kernel address>."""
 
     def __init__(self, listing, funcs, by_name):
         self.names = listing.map_names if by_name else None
+        self.kernel_names = listing.kernel_names if by_name else {}
         self.numbers = {}
         self.func_at = {f.start: f.name for f in funcs}
 
@@ -182,6 +190,10 @@ class Normaliser:
             return "map[%s]" % self.names[map_id]
         number = self.numbers.setdefault(map_id, len(self.numbers) + 1)
         return "map[#%d]" % number
+
+    def _address(self, m):
+        name = self.kernel_names.get(int(m.group(1), 16))
+        return "&" + name if name else "<kernel address>"
 
     def text(self, entry):
         s = entry.disasm
@@ -203,7 +215,7 @@ class Normaliser:
             s = _SUBPROG.sub(lambda m: "subprog[%s]" % self.func_at.get(
                 _call_target(entry, m), m.group(1)), s)
         if "0xffff" in s:
-            s = _KADDR.sub("<kernel address>", s)
+            s = _KADDR.sub(self._address, s)
         return s
 
 

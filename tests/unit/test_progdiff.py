@@ -147,3 +147,13 @@ def test_saved_file_indices(tmp_path):
     assert [f.name for f in funcs] == ["m", "s"]
     norm = progdiff.Normaliser(saved, funcs, by_name=True)
     assert norm.text(saved.entries[1]) == "(85) call s"
+
+
+def test_kernel_addresses_named_between_programs():
+    rows = [(None, None, "(18) r1 = 0xffffffff82a0c940"), (None, None, "(95) exit")]
+    a = listing("a", rows, {})
+    a.kernel_names = {0xffffffff82a0c940: "init_task"}
+    norm = progdiff.Normaliser(a, progdiff.functions(a), by_name=True)
+    assert norm.text(a.entries[0]) == "(18) r1 = &init_task"
+    norm = progdiff.Normaliser(a, progdiff.functions(a), by_name=False)
+    assert norm.text(a.entries[0]) == "(18) r1 = <kernel address>"
