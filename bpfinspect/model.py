@@ -610,3 +610,26 @@ class Graph(Record):
 GRAPH_KINDS = ("process", "program", "map", "link", "attach", "pin", "btf", "group")
 GRAPH_EDGE_KINDS = ("holds", "uses", "tail_calls", "traces", "inner_map", "struct_ops",
                     "binds", "attached", "pinned", "btf", "member")
+
+
+class DiffHunk(Record):
+    """One `@@ -old_start,old_lines +new_start,new_lines @@` hunk of a function's unified
+    diff; lines: "-...", "+..." or " ..." (removed, added, context), without newlines."""
+
+    __slots__ = ("old_start", "old_lines", "new_start", "new_lines", "lines")
+
+
+class FunctionDiff(Record):
+    """One function of `prog diff`: name (the new side's for a changed entry function,
+    whose old name is old_name), status "same", "changed", "added" or "removed", hunks
+    (DiffHunk)."""
+
+    __slots__ = ("name", "old_name", "status", "hunks")
+
+
+class ProgDiff(Record):
+    """`prog diff`: old and new (labels: `id 12 (name foo)` or a file's path), same,
+    by_tag (the tags were equal and the instructions were not read), functions
+    (FunctionDiff, in the new program's order, removed ones after)."""
+
+    __slots__ = ("old", "new", "same", "by_tag", "functions")

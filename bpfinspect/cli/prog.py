@@ -14,6 +14,7 @@ USAGE = (
     "       bpfinspect prog dump jited  PROG [{ file FILE | [opcodes] [linum] }]\n",
     "       bpfinspect prog tracelog\n",
     "       bpfinspect prog top [--interval SECONDS] [--count N] [--no-enable-stats]\n",
+    "       bpfinspect prog diff PROG { PROG | FILE }\n",
     "       bpfinspect prog help\n",
     "\n",
     "       PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }\n",
@@ -204,10 +205,77 @@ def top(words):
     top_command.top(list(words))
 
 
+@prog.command("diff", context_settings=common.COMMAND_SETTINGS,
+              help="Compare two programs' translated instructions, or a program's with a "
+                   "saved '-j prog dump xlated' FILE: per function (matched by name), a "
+                   "unified diff with map ids, kernel addresses and call targets replaced by "
+                   "names, and source lines from BTF where both sides have them. Exit status "
+                   "as diff's: 0 the same, 1 different, 255 trouble. Equal tags (and maps of "
+                   "the same names) are the same without reading instructions. Each PROG "
+                   "must name one program.")
+@click.argument("words", metavar="PROG { PROG | FILE }", **common.WORDS)
+def diff(words):
+    words = list(words)
+    if len(words) not in (3, 4):
+        raise common.ShowUsage(USAGE)
+    from bpfinspect.api import progdiff
+
+    old_selector = selectors.parse("prog", words[0:2])
+    new_selector = selectors.parse("prog", words[2:4]) if len(words) == 4 else None
+    r = common.run()
+    with _one_program(old_selector) as (old_obj, old_prog):
+        if new_selector is None:
+            new = progdiff.from_file(words[2])
+            old = _listing(old_obj, old_prog, progdiff)
+            doc = progdiff.compare(old, new)
+        else:
+            with _one_program(new_selector) as (new_obj, new_prog):
+                if progdiff.same_by_tag(old_prog, new_prog):
+                    doc = progdiff.same(progdiff.program_label(old_prog),
+                                        progdiff.program_label(new_prog))
+                else:
+                    doc = progdiff.compare(_listing(old_obj, old_prog, progdiff),
+                                           _listing(new_obj, new_prog, progdiff))
+    r.output.document("progdiff", doc)
+    if not doc.same:
+        raise common.ExitStatus(1)
+
+
+def _listing(obj, program, progdiff):
+    from bpfinspect.api import dumps
+
+    return progdiff.from_xlated(dumps.xlated_of(obj, program),
+                                progdiff.map_names(program.map_ids))
+
+
+class _one_program:
+    """The open program a selector names, and its record; UsageError unless it names
+    exactly one."""
+
+    def __init__(self, selector):
+        self.selector = selector
+        self.opened = None
+
+    def __enter__(self):
+        from bpfinspect.api import listing
+
+        self.opened = listing.opened("prog", self.selector)
+        fds = self.opened.__enter__()
+        if len(fds) != 1:
+            self.opened.__exit__(None, None, None)
+            raise UsageError("%s matches %d programs; 'prog diff' compares one with one" % (
+                self.selector.text(), len(fds)))
+        found = listing.lookups("prog", pids=False, metadata=False)
+        return fds[0], listing.record("prog", fds[0], found)
+
+    def __exit__(self, *exc):
+        return self.opened.__exit__(*exc)
+
+
 # bpftool 7.8's prog table; the commands that change the kernel keep their prefix place
 # (`prog p` is `pin`, `prog l` is `list`) and refuse
 ORDER = ("show", "list", "help", "dump", "pin", "load", "loadall", "attach", "detach",
-         "tracelog", "run", "profile", "top")
+         "tracelog", "run", "profile", "top", "diff")
 
 
 common.order_commands(prog, ORDER)

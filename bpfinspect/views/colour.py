@@ -28,6 +28,10 @@ STYLES = {
     "bytes": "dim",  # the `opcodes` bytes
     "id": "bold yellow",  # `show`: the object's id
     "name": "bold green",  # `show`: the object's name
+    "removed": "red",  # `prog diff`: a line only the old program has
+    "added": "green",  # `prog diff`: a line only the new program has
+    "hunk": "cyan",  # `prog diff`: `@@ -1,4 +1,5 @@`
+    "label": "bold",  # `prog diff`: `--- old` and `+++ new`
 }
 
 # xlated: "%4u: (xx) text", `; source` notes, prototypes ending in ':', opcode bytes
@@ -113,6 +117,21 @@ class Painter:
     def jited(self, chunk):
         """A chunk of `prog dump jited` lines."""
         return self._lines(chunk, self._regexes()["jited"], "jited")
+
+    def diff(self, line):
+        """A line of `prog diff` (without its newline), painted whole by its first
+        characters."""
+        if line.startswith(("--- ", "+++ ")):
+            style = "label"
+        elif line.startswith("@@"):
+            style = "hunk"
+        elif line.startswith("-"):
+            style = "removed"
+        elif line.startswith("+"):
+            style = "added"
+        else:
+            return line
+        return self.fast_render(line, [(0, len(line), style)])
 
     def _lines(self, chunk, pattern, mode):
         """Each line painted: the address on its own, the rest as found once per distinct

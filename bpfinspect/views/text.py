@@ -89,7 +89,11 @@ class TextOutput(Output):
             features))
 
     def document(self, kind, doc):
-        _view(kind).write_text(self.out, doc)
+        view = _view(kind)
+        if self.paint is not None and getattr(view, "PAINTED", False):
+            view.write_text(self.out, doc, paint=self.paint)
+        else:
+            view.write_text(self.out, doc)
 
     def error(self, message):
         error_text(self.out, message)
