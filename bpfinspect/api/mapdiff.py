@@ -12,6 +12,9 @@ result says that the map changed while it was read.
 import errno
 import hashlib
 import json
+import operator
+import sys
+from itertools import compress, repeat
 
 from bpfinspect import model
 from bpfinspect.api import dumps
@@ -19,6 +22,31 @@ from bpfinspect.errors import BpfError, UsageError
 
 _DIGEST = 16
 _RECHECK = 4096  # differences read again at the end, at most
+_INTS = {1: "B", 2: "H", 4: "I", 8: "Q"}  # sizes held as ints: smaller and faster to hash
+
+
+class _Side:
+    """How one size of bytes is held: as an int (1, 2, 4 or 8 bytes) or as bytes."""
+
+    def __init__(self, size):
+        self.size = size
+        self.code = _INTS.get(size)
+
+    def split(self, packed, n):
+        if self.code:
+            return memoryview(packed).cast(self.code)[:n].tolist()
+        s = self.size
+        return [packed[i:i + s] for i in range(0, n * s, s)]
+
+    def from_list(self, items):
+        if self.code:
+            return [int.from_bytes(i, sys.byteorder) for i in items]
+        return items
+
+    def to_bytes(self, item):
+        if self.code:
+            return item.to_bytes(self.size, sys.byteorder)
+        return item
 
 
 class MapDiff(model.Record):
@@ -30,12 +58,17 @@ class MapDiff(model.Record):
     __slots__ = ("layout", "differences", "same", "changed_during_read", "maps")
 
 
-def _map_entries(obj, lay):
-    d = model.MapDump(layout=lay, chunks=dumps.maps.chunks(dumps.map_reader(obj), lay))
+def _map_chunks(obj, lay, ks, vs):
+    """(keys, values) of every entry of the open map, a batch at a time, held as `ks` and
+    `vs` (_Side) hold them."""
     dumps.maps.check_dumpable(dumps.map_info_of(obj), dumps.map_label(lay.map))
-    for key, value in d.entries(skip_empty_slots=True):
-        if not isinstance(value, int):
-            yield key, value
+    for chunk in dumps.maps.chunks(dumps.map_reader(obj), lay):
+        if isinstance(chunk, tuple):
+            keys, values, n = chunk
+            yield ks.split(keys, n), vs.split(values, n)
+            continue
+        found = [(key, value) for key, value in chunk if not isinstance(value, int)]
+        yield ks.from_list([f[0] for f in found]), vs.from_list([f[1] for f in found])
 
 
 def _byte(item):
@@ -57,6 +90,15 @@ def _bytes(items, size, what, path):
         raise BpfError("%s is not a saved 'map dump' of this map: a %s has a byte that is "
                        "not hex" % (path, what))
     return bytes(values)
+
+
+def file_chunks(path, lay, ks, vs):
+    """(keys, values) of a saved `-j map dump` of a map laid out as `lay`, in one chunk."""
+    keys, values = [], []
+    for key, value in file_entries(path, lay):
+        keys.append(key)
+        values.append(value)
+    yield ks.from_list(keys), vs.from_list(values)
 
 
 def file_entries(path, lay):
@@ -93,9 +135,7 @@ def file_entries(path, lay):
         yield key, value
 
 
-def _fingerprint(value):
-    if len(value) <= _DIGEST:
-        return value
+def _digest(value):
     return hashlib.blake2b(value, digest_size=_DIGEST).digest()
 
 
@@ -116,29 +156,40 @@ def diff(left, right=None, path=None):
                                     what.replace("_", " "), getattr(lay, what),
                                     getattr(rlay, what)))
         right_reader = dumps.map_reader(right)
-        right_side = _map_entries(right, rlay)
+    ks, vs = _Side(lay.key_size), _Side(lay.value_bytes)
+    if right is not None:
+        right_side = _map_chunks(right, rlay, ks, vs)
     else:
-        right_side = file_entries(path, lay)
+        right_side = file_chunks(path, lay, ks, vs)
 
-    seen = {key: _fingerprint(value) for key, value in _map_entries(left, lay)}
+    digested = lay.value_bytes > _DIGEST
+    seen = {}
+    for keys, values in _map_chunks(left, lay, ks, vs):
+        seen.update(zip(keys, map(_digest, values) if digested else values))
 
     def old_value(key, fp):
-        if len(fp) == _DIGEST and lay.value_bytes > _DIGEST:
+        if digested:
             value = left_reader.lookup(key)
             return None if isinstance(value, int) else value
-        return fp
+        return vs.to_bytes(fp)
 
     differences = []
     same = 0
-    for key, value in right_side:
-        fp = seen.pop(key, None)
-        if fp is None:
-            differences.append(("+", key, None, value))
-        elif fp == _fingerprint(value):
-            same += 1
-        else:
-            differences.append(("~", key, old_value(key, fp), value))
-    removed = [("-", key, old_value(key, fp), None) for key, fp in seen.items()]
+    pop = seen.pop
+    for keys, values in right_side:
+        fps = list(map(_digest, values)) if digested else values
+        olds = list(map(pop, keys, repeat(None)))
+        differ = list(map(operator.ne, olds, fps))
+        same += len(keys) - sum(differ)
+        for key, value, old in zip(compress(keys, differ), compress(values, differ),
+                                   compress(olds, differ)):
+            key, value = ks.to_bytes(key), vs.to_bytes(value)
+            if old is None:
+                differences.append(("+", key, None, value))
+            else:
+                differences.append(("~", key, old_value(key, old), value))
+    removed = [("-", ks.to_bytes(key), old_value(ks.to_bytes(key), fp), None)
+               for key, fp in seen.items()]
     del seen
     differences = removed + differences
     differences.sort(key=lambda d: d[1])
