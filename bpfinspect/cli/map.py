@@ -6,7 +6,7 @@ import click
 
 from bpfinspect.cli import common, selectors
 from bpfinspect.cli.group import BpftoolGroup
-from bpfinspect.errors import EXIT_NOT_FOUND, BpfError, UsageError, status_of_errno, strerror
+from bpfinspect.errors import EXIT_DIFFERENT, EXIT_NOT_FOUND, BpfError, UsageError, status_of_errno, strerror
 
 USAGE = (
     "Usage: bpfinspect map { show | list } [MAP]\n",
@@ -204,7 +204,7 @@ def diff(words):
             result = mapdiff.diff(left, path=rest[0])
     r.output.map_diff(result)
     if result.differences:
-        raise common.ExitStatus(1)
+        raise common.ExitStatus(EXIT_DIFFERENT)
 
 
 common.order_commands(map_group, ORDER)
