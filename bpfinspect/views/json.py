@@ -93,7 +93,7 @@ class JsonOutput(Output):
     def map_diff(self, result):
         from bpfinspect.views import mapdiff
 
-        self.stream.value(mapdiff.json_value(result))
+        mapdiff.write_json(self.stream, result)
 
     def btf_raw(self, btf_obj, roots=()):
         """{"types": [...]}."""

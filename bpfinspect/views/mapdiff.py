@@ -5,7 +5,7 @@ from bpfinspect.views.mapentries import entry_json, formatted, tokens
 
 
 def _hex(data):
-    return " ".join(tokens(data))
+    return data.hex(" ")
 
 
 def _value_text(lay, value):
@@ -49,11 +49,16 @@ def summary(result):
 
 def write_text(out, result):
     lay = result.layout
+    lines = []
     for sign, key, old, new in result.differences:
-        if (sign != "+" and old is None):
-            out.write("%s key: %s  value: <changed while read>\n" % (sign, _hex(key)))
-            continue
-        out.write(line(lay, sign, key, old, new))
+        if sign != "+" and old is None:
+            lines.append("%s key: %s  value: <changed while read>\n" % (sign, _hex(key)))
+        else:
+            lines.append(line(lay, sign, key, old, new))
+        if len(lines) >= 4096:
+            out.write("".join(lines))
+            lines = []
+    out.write("".join(lines))
     c = summary(result)
     out.write("%u added, %u removed, %u changed, %u same\n" % (c["+"], c["-"], c["~"],
                                                                result.same))
@@ -62,22 +67,51 @@ def write_text(out, result):
                   % result.maps)
 
 
+def write_json(stream, result):
+    """-j: written a few thousand entries at a time (compact), so that a million differences
+    are never one object in memory; -p: one value."""
+    if stream.pretty:
+        stream.value(json_value(result))
+        return
+    lay = result.layout
+    out = stream.out
+    for n, sign in enumerate("+-~"):
+        out.write(('{"%s":[' if n == 0 else '],"%s":[') % ("added", "removed", "changed")[n])
+        texts = []
+        first = True
+        for d in result.differences:
+            if d[0] != sign:
+                continue
+            texts.append(encode(_json_difference(lay, *d)))
+            if len(texts) >= 4096:
+                out.write(("" if first else ",") + ",".join(texts))
+                texts, first = [], False
+        if texts:
+            out.write(("" if first else ",") + ",".join(texts))
+    out.write('],"same":%u,"changed_during_read":%s}' % (
+        result.same, "true" if result.changed_during_read else "false"))
+
+
+def _json_entry(lay, key, value):
+    if value is None:
+        return {"key": ["0x" + t for t in tokens(key)], "value": None}
+    return entry_json(lay, key, value)
+
+
+def _json_difference(lay, sign, key, old, new):
+    if sign == "+":
+        return _json_entry(lay, key, new)
+    if sign == "-":
+        return _json_entry(lay, key, old)
+    o, n = _json_entry(lay, key, old), _json_entry(lay, key, new)
+    return {"key": o["key"], "old": o, "new": n}
+
+
 def json_value(result):
     lay = result.layout
-
-    def entry(key, value):
-        if value is None:
-            return {"key": ["0x" + t for t in tokens(key)], "value": None}
-        return entry_json(lay, key, value)
-
     added, removed, changed = [], [], []
-    for sign, key, old, new in result.differences:
-        if sign == "+":
-            added.append(entry(key, new))
-        elif sign == "-":
-            removed.append(entry(key, old))
-        else:
-            o, n = entry(key, old), entry(key, new)
-            changed.append({"key": o["key"], "old": o, "new": n})
+    lists = {"+": added, "-": removed, "~": changed}
+    for d in result.differences:
+        lists[d[0]].append(_json_difference(lay, *d))
     return {"added": added, "removed": removed, "changed": changed, "same": result.same,
             "changed_during_read": result.changed_during_read}
