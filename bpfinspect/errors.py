@@ -16,9 +16,11 @@ EXIT_NOT_FOUND = 254  # -ENOENT: `map lookup`/`getnext` found no entry
 EXIT_INVALID = 234  # -EINVAL: `btf dump` options and BTF that cannot be loaded
 EXIT_NOT_SUPPORTED = 161  # -EOPNOTSUPP: `-j btf dump ... format c`
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+EXIT_DIFFERENT = 1  # `prog diff`, `map diff`: they differ, as diff(1)
 
 EXIT_STATUSES = {
     0: "success",
+    EXIT_DIFFERENT: "prog diff, map diff: the programs or maps differ (as diff)",
     EXIT_FAILURE: "an error: bad input, a missing or vanished object, no privileges, ...",
     EXIT_NOT_FOUND: "map lookup, peek or getnext: no such entry; btf dump: no such file",
     EXIT_INVALID: "btf dump: invalid options, or BTF that cannot be loaded",

@@ -6,7 +6,7 @@ import click
 
 from bpfinspect.cli import common, selectors
 from bpfinspect.cli.group import BpftoolGroup
-from bpfinspect.errors import EXIT_NOT_FOUND, BpfError, UsageError, status_of_errno, strerror
+from bpfinspect.errors import EXIT_DIFFERENT, EXIT_NOT_FOUND, BpfError, UsageError, status_of_errno, strerror
 
 USAGE = (
     "Usage: bpfinspect map { show | list } [MAP]\n",
@@ -14,6 +14,7 @@ USAGE = (
     "       bpfinspect map lookup     MAP [key DATA]\n",
     "       bpfinspect map getnext    MAP [key DATA]\n",
     "       bpfinspect map peek       MAP\n",
+    "       bpfinspect map diff       MAP { MAP | FILE }\n",
     "       bpfinspect map help\n",
     "\n",
     "       MAP := { id MAP_ID | pinned FILE | name MAP_NAME }\n",
@@ -26,7 +27,8 @@ USAGE = (
 # bpftool's table: the commands that change something keep their place in it (`map p` is
 # `pin`, as in bpftool) and refuse (common.order_commands)
 ORDER = ("show", "list", "help", "dump", "update", "lookup", "getnext", "delete", "pin",
-         "event_pipe", "create", "peek", "push", "enqueue", "pop", "dequeue", "freeze")
+         "event_pipe", "create", "peek", "push", "enqueue", "pop", "dequeue", "freeze",
+         "diff")
 
 
 @click.group("map", cls=BpftoolGroup, usage_lines=USAGE,
@@ -177,6 +179,32 @@ def getnext(words):
 @click.argument("words", metavar="MAP", **common.WORDS)
 def peek(words):
     _lookup(words)
+
+
+@map_group.command("diff", context_settings=common.COMMAND_SETTINGS,
+                   help="Keys added, removed and changed from the first MAP to the second, or "
+                        "to FILE, a saved '-j map dump' of a map like it; values decoded by "
+                        "BTF where the map has it. Exit status 0: the same, 1: different.")
+@click.argument("words", metavar="MAP { MAP | FILE }", **common.WORDS)
+def diff(words):
+    from bpfinspect.api import listing, mapdiff
+
+    words = list(words)
+    if len(words) not in (3, 4):
+        raise common.ShowUsage(USAGE)
+    r = common.run()
+    left, rest = _one_map(words)
+    with left:
+        if len(rest) == 2:
+            right = listing.opened_one("map", selectors.parse("map", rest),
+                                       "several maps match this handle")
+            with right:
+                result = mapdiff.diff(left, right)
+        else:
+            result = mapdiff.diff(left, path=rest[0])
+    r.output.map_diff(result)
+    if result.differences:
+        raise common.ExitStatus(EXIT_DIFFERENT)
 
 
 common.order_commands(map_group, ORDER)

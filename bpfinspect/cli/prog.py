@@ -6,7 +6,7 @@ import click
 
 from bpfinspect.cli import common, selectors
 from bpfinspect.cli.group import BpftoolGroup
-from bpfinspect.errors import BpfError, UsageError
+from bpfinspect.errors import EXIT_DIFFERENT, BpfError, UsageError
 
 USAGE = (
     "Usage: bpfinspect prog { show | list } [PROG]\n",
@@ -238,7 +238,7 @@ def diff(words):
                                            _listing(new_obj, new_prog, progdiff))
     r.output.document("progdiff", doc)
     if not doc.same:
-        raise common.ExitStatus(1)
+        raise common.ExitStatus(EXIT_DIFFERENT)
 
 
 def _listing(obj, program, progdiff):

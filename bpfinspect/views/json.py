@@ -90,6 +90,11 @@ class JsonOutput(Output):
 
         self.stream.value(mapentries.next_key_json(key, next_key))
 
+    def map_diff(self, result):
+        from bpfinspect.views import mapdiff
+
+        mapdiff.write_json(self.stream, result)
+
     def btf_raw(self, btf_obj, roots=()):
         """{"types": [...]}."""
         from bpfinspect.views import btf

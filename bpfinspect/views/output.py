@@ -62,6 +62,10 @@ class Output:
     def map_next_key(self, lay, key, next_key):
         self._unsupported("map keys")
 
+    def map_diff(self, result):
+        """`map diff`: an api.mapdiff.MapDiff."""
+        self._unsupported("map differences")
+
     def btf_raw(self, btf, roots=()):
         """`btf dump ... format raw` of a parsed btfparse.parser.Btf."""
         self._unsupported("BTF types")

@@ -75,6 +75,11 @@ class TextOutput(Output):
 
         self.out.write(mapentries.next_key_text(key, next_key))
 
+    def map_diff(self, result):
+        from bpfinspect.views import mapdiff
+
+        mapdiff.write_text(self.out, result)
+
     def btf_raw(self, btf_obj, roots=()):
         from bpfinspect.views import btf
 

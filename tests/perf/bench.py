@@ -290,6 +290,34 @@ def exporter_cost(ours, bpffs):
         "ok" if ms <= SCRAPE_MS else "SLOW"))
 
 
+MAX_DIFF_RSS_MIB = 200
+MAX_DIFF_RATIO = 2.0
+
+
+def map_diff_costs(ours, bpffs, bigmap):
+    """`map diff` of two 1,000,000-entry maps: its time against dumping both, and its peak
+    RSS."""
+    from tests import loader
+
+    other = os.path.join(bpffs, "bigmap2")
+    loader.big_hash_map(other, MAP_ENTRIES, "bench_hash2")
+    try:
+        diff = ours + ["map", "diff", "pinned", bigmap, "pinned", other]
+        dumps = [ours + ["map", "dump", "pinned", p] for p in (bigmap, other)]
+        run_once(diff)
+        a = statistics.median(run_once(diff) for _ in range(REPEAT_SLOW))
+        b = statistics.median(sum(run_once(d) for d in dumps) for _ in range(REPEAT_SLOW))
+        print("%-26s %10.1fms %10.1fms %7.2fx %7.2fx %s (reference: map dump of both)" % (
+            "map diff (1M, 1M)", a * 1000, b * 1000, a / b, MAX_DIFF_RATIO,
+            "ok" if a / b <= MAX_DIFF_RATIO else "SLOW"))
+        rss = peak_rss_mib(diff)
+        print("%-26s %9.1f MiB peak RSS %23s %s" % (
+            "map diff (1M, 1M)", rss, "max %d MiB" % MAX_DIFF_RSS_MIB,
+            "ok" if rss <= MAX_DIFF_RSS_MIB else "TOO MUCH"))
+    finally:
+        os.unlink(other)
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench: needs root")
@@ -371,6 +399,8 @@ def main():
             print("%-26s %9.1f MiB peak RSS %23s %s" % (
                 " ".join(args[:-1])[:26], rss, "max %d MiB" % MAX_RSS_MIB,
                 "ok" if rss <= MAX_RSS_MIB else "TOO MUCH"))
+        if not only or "diff" in only:
+            map_diff_costs(ours, bpffs, bigmap)
     finally:
         subprocess.run(["umount", "-l", bpffs])
         subprocess.run(["rm", "-rf", work])

@@ -1,0 +1,194 @@
+"""`map diff MAP MAP` and `map diff MAP FILE` on maps of our own, selected by pin."""
+
+import ctypes
+import io
+import json
+import os
+import struct
+
+import pytest
+
+from tests import loader
+from tests.kernel import bpfinspect, bpftool
+
+A = {1: 10, 2: 20, 3: 30, 4: 40}
+B = {2: 20, 3: 33, 4: 40, 5: 50}
+
+
+def _hash_map(path, entries, name):
+    fd = loader.create_map(loader.HASH, 4, 8, 64, name)
+    try:
+        keys = b"".join(struct.pack("<I", k) for k in entries)
+        values = b"".join(struct.pack("<Q", v) for v in entries.values())
+        loader.update_batch(fd, keys, values, len(entries))
+        loader.pin_fd(fd, path)
+    finally:
+        os.close(fd)
+
+
+@pytest.fixture(scope="module")
+def pins(bpffs):
+    root = os.path.join(bpffs, "mapdiff")
+    os.makedirs(root, exist_ok=True)
+    a, b = os.path.join(root, "a"), os.path.join(root, "b")
+    try:
+        _hash_map(a, A, "md_a")
+        _hash_map(b, B, "md_b")
+        yield a, b
+    finally:
+        for p in (a, b):
+            if os.path.exists(p):
+                os.unlink(p)
+        os.rmdir(root)
+
+
+def _hx(data):
+    return ["0x%02x" % b for b in data]
+
+
+TEXT = ("- key: 01 00 00 00  value: 0a 00 00 00 00 00 00 00\n"
+        "~ key: 03 00 00 00  value: 1e 00 00 00 00 00 00 00 -> 21 00 00 00 00 00 00 00\n"
+        "+ key: 05 00 00 00  value: 32 00 00 00 00 00 00 00\n"
+        "1 added, 1 removed, 1 changed, 2 same\n")
+
+
+def test_text(pins):
+    a, b = pins
+    proc = bpfinspect("map", "diff", "pinned", a, "pinned", b, check=1)
+    assert proc.stdout == TEXT and proc.stderr == ""
+
+
+def test_json(pins):
+    a, b = pins
+    proc = bpfinspect("-j", "map", "diff", "pinned", a, "pinned", b, check=1)
+    k = lambda n: _hx(struct.pack("<I", n))  # noqa: E731
+    v = lambda n: _hx(struct.pack("<Q", n))  # noqa: E731
+    assert json.loads(proc.stdout) == {
+        "added": [{"key": k(5), "value": v(50)}],
+        "removed": [{"key": k(1), "value": v(10)}],
+        "changed": [{"key": k(3), "old": {"key": k(3), "value": v(30)},
+                     "new": {"key": k(3), "value": v(33)}}],
+        "same": 2, "changed_during_read": False}
+
+
+def test_same_file(pins, tmp_path):
+    a, b = pins
+    saved = tmp_path / "b.json"
+    saved.write_text(bpfinspect("-j", "map", "dump", "pinned", b, check=0).stdout)
+    proc = bpfinspect("map", "diff", "pinned", b, str(saved), check=0)
+    assert proc.stdout == "0 added, 0 removed, 0 changed, 4 same\n"
+    # the first MAP is the old side, FILE the new one
+    assert bpfinspect("map", "diff", "pinned", a, str(saved), check=1).stdout == TEXT
+
+
+def test_bpftool_file(pins, tmp_path):
+    a, b = pins
+    proc = bpftool("-j", "map", "dump", "pinned", b)
+    assert proc.returncode == 0
+    saved = tmp_path / "bt.json"
+    saved.write_text(proc.stdout)
+    assert bpfinspect("map", "diff", "pinned", a, str(saved), check=1).stdout == TEXT
+
+
+def test_btf(loaded, tmp_path):
+    """Values decoded by the map's BTF (counts: __u32 -> __u64), against an edited dump."""
+    pin = loaded.map_pin("counts")
+    for key, value in ((900, 7), (901, 8)):
+        proc = bpftool("map", "update", "pinned", pin, "key", *map(str, struct.pack("<I", key)),
+                       "value", *map(str, struct.pack("<Q", value)))
+        assert proc.returncode == 0, proc.stderr
+    try:
+        dump = json.loads(bpfinspect("-j", "map", "dump", "pinned", pin, check=0).stdout)
+        assert all("formatted" in e for e in dump)
+        edited = [e for e in dump if e["formatted"]["key"] != 900]
+        for e in edited:
+            if e["formatted"]["key"] == 901:
+                e["value"] = _hx(struct.pack("<Q", 9))
+        edited.append({"key": _hx(struct.pack("<I", 902)), "value": _hx(struct.pack("<Q", 3))})
+        saved = tmp_path / "counts.json"
+        saved.write_text(json.dumps(edited))
+        proc = bpfinspect("map", "diff", "pinned", pin, str(saved), check=1)
+        assert proc.stdout == ("- key: 900  value: 7\n"
+                               "~ key: 901  value: 8 -> 9\n"
+                               "+ key: 902  value: 3\n"
+                               "1 added, 1 removed, 1 changed, %u same\n" % (len(dump) - 2))
+        out = json.loads(bpfinspect("-j", "map", "diff", "pinned", pin, str(saved),
+                                    check=1).stdout)
+        assert out["removed"][0]["formatted"] == {"key": 900, "value": 7}
+        assert out["changed"][0]["new"]["formatted"] == {"key": 901, "value": 9}
+    finally:
+        for key in (900, 901):
+            bpftool("map", "delete", "pinned", pin, "key", *map(str, struct.pack("<I", key)))
+
+
+def _fails(*args, message):
+    proc = bpfinspect(*args, check=255)
+    assert proc.stdout == ""
+    assert proc.stderr.startswith("Error: ") and message in proc.stderr, proc.stderr
+    assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("content, message", [
+    ("not json", "not JSON"),
+    ('{"key": []}', "not a JSON array"),
+    ('[1, 2]', "not an entry"),
+    ('[{"key": ["0x01"], "value": []}]', "a key is not 4 bytes"),
+    ('[{"key": ["0x01", "0x00", "0x00", "zz"], "value": []}]', "not hex"),
+    ('[{"key": ["0x01", "0x00", "0x00", "0x00"]}]', 'no "value"'),
+    ('[{"key": ["0x01", "0x00", "0x00", "0x00"], "value": ["0x01"]}]', "a value is not 8"),
+])
+def test_bad_file(pins, tmp_path, content, message):
+    saved = tmp_path / "bad.json"
+    saved.write_text(content)
+    _fails("map", "diff", "pinned", pins[0], str(saved), message=message)
+
+
+def test_bad_selectors(pins, tmp_path):
+    a, _ = pins
+    _fails("map", "diff", "pinned", a, str(tmp_path / "missing.json"),
+           message="No such file")
+    _fails("map", "diff", "name", "md_no_such_map", "pinned", a, message="no map with name")
+    _fails("map", "diff", "pinned", a, "pinned", a, message="nothing to compare")
+    _fails("map", "diff", "pinned", a, "id", "4294967295", message="")
+    proc = bpfinspect("map", "diff", "pinned", a, check=255)
+    assert "map diff       MAP { MAP | FILE }" in proc.stderr
+
+
+def test_changed_during_read(pins, bpffs, monkeypatch):
+    """A map written between reading it and reading it again: the result says so."""
+    from bpfinspect.api import listing, mapdiff
+    from bpfinspect.cli import selectors
+    from bpfinspect.views.mapdiff import json_value, write_text
+
+    a, b = pins
+    c = os.path.join(bpffs, "mapdiff", "c")
+    _hash_map(c, A, "md_c")
+    try:
+        chunks = mapdiff._map_chunks
+        writes = []
+
+        def writing(obj, *args):
+            yield from chunks(obj, *args)
+            if not writes:  # the first map was read: change it
+                lb = loader._libbpf()
+                lb.bpf_obj_get.argtypes = [ctypes.c_char_p]
+                fd = lb.bpf_obj_get(c.encode())
+                assert fd >= 0
+                try:
+                    loader.update_batch(fd, struct.pack("<I", 1), struct.pack("<Q", 11), 1)
+                finally:
+                    os.close(fd)
+                writes.append(1)
+
+        monkeypatch.setattr(mapdiff, "_map_chunks", writing)
+        left = listing.opened_one("map", selectors.parse("map", ["pinned", c]), "")
+        right = listing.opened_one("map", selectors.parse("map", ["pinned", b]), "")
+        with left, right:
+            result = mapdiff.diff(left, right)
+        assert result.changed_during_read
+        out = io.StringIO()
+        write_text(out, result)
+        assert "changed while it was read" in out.getvalue()
+        assert json_value(result)["changed_during_read"] is True
+    finally:
+        os.unlink(c)
