@@ -16,8 +16,9 @@ from bpfinspect.kernel.libbpf import lib
 
 
 def sysctl_enabled():
-    """kernel.bpf_stats_enabled as the kernel reports it now (also 1 while any process holds
-    a BPF_ENABLE_STATS fd); None when it cannot be read."""
+    """kernel.bpf_stats_enabled as last written by sysctl; None when it cannot be read. It
+    stays 0 while a process holds a BPF_ENABLE_STATS fd (which turns statistics on all the
+    same): another process's fd cannot be seen here."""
     try:
         with open(BPF_STATS_ENABLED, "rb") as f:
             return f.read().strip() == b"1"
