@@ -5,7 +5,6 @@ well. The hash is computed only where the first keys tie."""
 import struct
 
 from bpfinspect.btfparse import parser as P
-from bpfinspect.constants import btf_info_kind, btf_info_vlen
 from bpfinspect.errors import BtfError
 
 _MAX_RANK = 10
@@ -22,22 +21,31 @@ class _Types:
         self.btf = btf
         self.names = {}
         self.table = btf.string_table()
+        # one table of heads for every id, base first: no per-lookup chain walk
+        chain = []
+        b = btf
+        while b is not None:
+            chain.append(b)
+            b = b.base
+        heads = [(0, P.UNKN, 0, 0, 0)]
+        datas = [btf.types_data]
+        unpack = _HEAD.unpack_from
+        for b in reversed(chain):
+            data = b.types_data
+            del heads[b.start_id:]
+            heads.extend((name_off, (info >> 24) & 0x1F, info & 0xFFFF, word, pos + 12)
+                         for pos in b.check()
+                         for name_off, info, word in (unpack(data, pos),))
+            del datas[b.start_id:]
+            datas.extend([data] * (b.count - b.start_id))
+        self.heads = heads
+        self.datas = datas
 
     def head(self, type_id):
-        if type_id == 0:
-            return 0, P.UNKN, 0, 0, 0
-        btf = self.btf
-        while type_id < btf.start_id:
-            btf = btf.base
-        pos = btf.offset_of(type_id)
-        name_off, info, word = _HEAD.unpack_from(btf.types_data, pos)
-        return name_off, btf_info_kind(info), btf_info_vlen(info), word, pos + 12
+        return self.heads[type_id]
 
     def data(self, type_id):
-        btf = self.btf
-        while type_id < btf.start_id:
-            btf = btf.base
-        return btf.types_data
+        return self.datas[type_id]
 
     def name(self, off):
         s = self.names.get(off)
