@@ -5,7 +5,6 @@ well. The hash is computed only where the first keys tie."""
 import struct
 
 from bpfinspect.btfparse import parser as P
-from bpfinspect.constants import btf_info_kind, btf_info_vlen
 from bpfinspect.errors import BtfError
 
 _MAX_RANK = 10
@@ -20,34 +19,47 @@ class _Types:
 
     def __init__(self, btf):
         self.btf = btf
-        self.names = {}
-        self.table = btf.string_table()
+        # the strings that start after a NUL of this BTF's own section, as bytes (what
+        # string() decodes, encoded back); others are looked up on a miss
+        names = self.names = {}
+        pos = btf.str_base
+        for raw in btf.strings.split(b"\0"):
+            names[pos] = raw
+            pos += len(raw) + 1
+        names[0] = b""
+        # one table of heads for every id, base first: no per-lookup chain walk
+        chain = []
+        b = btf
+        while b is not None:
+            chain.append(b)
+            b = b.base
+        heads = [(0, P.UNKN, 0, 0, 0)]
+        datas = [btf.types_data]
+        unpack = _HEAD.unpack_from
+        for b in reversed(chain):
+            data = b.types_data
+            del heads[b.start_id:]
+            heads.extend((name_off, (info >> 24) & 0x1F, info & 0xFFFF, word, pos + 12)
+                         for pos in b.check()
+                         for name_off, info, word in (unpack(data, pos),))
+            del datas[b.start_id:]
+            datas.extend([data] * (b.count - b.start_id))
+        self.heads = heads
+        self.datas = datas
 
     def head(self, type_id):
-        if type_id == 0:
-            return 0, P.UNKN, 0, 0, 0
-        btf = self.btf
-        while type_id < btf.start_id:
-            btf = btf.base
-        pos = btf.offset_of(type_id)
-        name_off, info, word = _HEAD.unpack_from(btf.types_data, pos)
-        return name_off, btf_info_kind(info), btf_info_vlen(info), word, pos + 12
+        return self.heads[type_id]
 
     def data(self, type_id):
-        btf = self.btf
-        while type_id < btf.start_id:
-            btf = btf.base
-        return btf.types_data
+        return self.datas[type_id]
 
     def name(self, off):
         s = self.names.get(off)
         if s is None:
-            t = self.table.get(off)
-            if t is None:
-                try:
-                    t = self.btf.string(off)
-                except BtfError:
-                    t = ""
+            try:
+                t = self.btf.string(off)
+            except BtfError:
+                t = ""
             s = self.names[off] = t.encode("utf-8", "surrogateescape")
         return s
 
@@ -107,53 +119,130 @@ def _name_hash(ts, h, name_off, cache):
     return (h * 31 + s) & _MASK
 
 
-def _disambig(ts, type_id, members, cache, depth=0):
-    name_off, kind, vlen, word, body = ts.head(type_id)
+def _disambig(ts, type_id, members, cache, memo=None):
+    """The shape hash of a type (bpftool's: names, members, array lengths, through
+    references; at most 64 levels down). `memo` keeps a subtree's hash with how deep it
+    went, reused wherever the 64-level cap would not have cut it."""
+    if memo is None:
+        memo = {}
+    return _shape(ts, type_id, members, cache, memo, 0)[0]
+
+
+def _shape(ts, type_id, members, cache, memo, depth):
+    """(hash, levels below) of _disambig's walk; levels is None where the cap cut it."""
+    key = (type_id, members)
+    hit = memo.get(key)
+    if hit is not None and depth + hit[1] <= 64:
+        return hit
+    name_off, kind, vlen, word, body = ts.heads[type_id]
     h = _name_hash(ts, 0, name_off, cache)
     if depth > 64:
-        return h
+        return h, None
+    below = 0
     if kind in (P.ENUM, P.ENUM64):
         size = 8 if kind == P.ENUM else 12
-        data = ts.data(type_id)
+        data = ts.datas[type_id]
         for i in range(vlen):
             h = _name_hash(ts, h, struct.unpack_from("<I", data, body + i * size)[0], cache)
     elif kind in (P.STRUCT, P.UNION):
         if members:
-            data = ts.data(type_id)
+            data = ts.datas[type_id]
             for i in range(vlen):
                 m_name, m_type, _off = struct.unpack_from("<III", data, body + i * 12)
                 h = _name_hash(ts, h, m_name, cache)
-                h = (h * 31 + _disambig(ts, m_type, False, cache, depth + 1)) & _MASK
+                sub, levels = _shape(ts, m_type, False, cache, memo, depth + 1)
+                h = (h * 31 + sub) & _MASK
+                below = None if levels is None or below is None else max(below, levels + 1)
     elif kind in _REFS:
-        h = (h * 31 + _disambig(ts, word, members, cache, depth + 1)) & _MASK
+        sub, levels = _shape(ts, word, members, cache, memo, depth + 1)
+        h = (h * 31 + sub) & _MASK
+        below = None if levels is None else levels + 1
     elif kind == P.ARRAY:
-        elem, _index, nelems = struct.unpack_from("<III", ts.data(type_id), body)
+        elem, _index, nelems = struct.unpack_from("<III", ts.datas[type_id], body)
         h = (h * 31 + nelems) & _MASK
-        h = (h * 31 + _disambig(ts, elem, members, cache, depth + 1)) & _MASK
-    return h
+        sub, levels = _shape(ts, elem, members, cache, memo, depth + 1)
+        h = (h * 31 + sub) & _MASK
+        below = None if levels is None else levels + 1
+    if below is not None:
+        memo[key] = (h, below)
+    return h, below
+
+
+def _keys(ts, count):
+    """[(rank, sort name, own name, id)] for ids 1..count-1: _rank and _sort_name walked
+    as loops over the head table, for speed (the same results)."""
+    heads, datas, name = ts.heads, ts.datas, ts.name
+    enums, ints, aggs, refs = (P.ENUM, P.ENUM64), (P.INT, P.FLOAT), (P.STRUCT, P.UNION), _REFS
+    array, proto = P.ARRAY, P.FUNC_PROTO
+    unpack = struct.unpack_from
+    keys = []
+    for type_id in range(1, count):
+        head = heads[type_id]
+        own = head[0]
+        # rank
+        has_name, depth, t, (name_off, kind, vlen, word, body) = False, 0, type_id, head
+        while True:
+            if name_off:
+                has_name = True
+            if kind in enums:
+                rank = 1 if has_name else 0
+            elif kind in ints:
+                rank = 2
+            elif kind in aggs:
+                rank = 3 if has_name else _MAX_RANK
+            elif kind == proto:
+                rank = 4 if has_name else _MAX_RANK
+            elif (kind == array or kind in refs) and has_name and depth < 64:
+                t = unpack("<I", datas[t], body)[0] if kind == array else word
+                depth += 1
+                name_off, kind, vlen, word, body = heads[t]
+                continue
+            else:
+                rank = _MAX_RANK
+            break
+        # sort name
+        from_ref, depth, t, (name_off, kind, vlen, word, body) = False, 0, type_id, head
+        while True:
+            if kind in enums:
+                if not from_ref and not name_off and vlen:
+                    name_off = unpack("<I", datas[t], body)[0]
+                sort_name = name(name_off)
+            elif depth >= 64:
+                sort_name = b""
+            elif kind == array or kind in refs:
+                t = unpack("<I", datas[t], body)[0] if kind == array else word
+                from_ref = True
+                depth += 1
+                name_off, kind, vlen, word, body = heads[t]
+                continue
+            else:
+                sort_name = name(name_off)
+            break
+        keys.append((rank, sort_name, name(own), type_id))
+    return keys
 
 
 def order(btf):
     """Every type id of `btf` from 1 (its base's too, for split BTF), in bpftool's sorted
     order (void, which bpftool keeps in its list, is left out)."""
     ts = _Types(btf)
-    keys = []
-    for type_id in range(1, btf.count):
-        name_off = ts.head(type_id)[0]
-        keys.append((_rank(ts, type_id, False), _sort_name(ts, type_id, False),
-                     ts.name(name_off), type_id))
+    keys = _keys(ts, btf.count)
     keys.sort()
     out = []
-    cache = {}
-    i = 0
-    while i < len(keys):
+    cache, memo = {}, {}
+    i, n = 0, len(keys)
+    while i < n:
+        rank, sort_name, own, type_id = keys[i]
         j = i + 1
-        while j < len(keys) and keys[j][:3] == keys[i][:3]:
+        while j < n:
+            k = keys[j]
+            if k[2] != own or k[1] != sort_name or k[0] != rank:
+                break
             j += 1
         if j - i == 1:
-            out.append(keys[i][3])
+            out.append(type_id)
         else:  # a tie: the shape hash decides, then the id
-            group = sorted((_disambig(ts, k[3], True, cache), k[3]) for k in keys[i:j])
+            group = sorted((_disambig(ts, k[3], True, cache, memo), k[3]) for k in keys[i:j])
             out.extend(type_id for _h, type_id in group)
         i = j
     return out
