@@ -10,15 +10,17 @@ from bpfinspect.views.listing import LineIndex, ltrim
 from bpfinspect.views.output import Output, error_text
 from bpfinspect.views.textsafe import safe, safe_source
 
-_INSN_SPECIAL = re.compile(r"([<>|&])")
 _LABEL_SPECIAL = re.compile(r'([\\"{}<>| ])')
 _EDGE = ("\tfn_%d_bb_%d:s -> fn_%d_bb_%d:n [style=\"solid,bold\", color=black, weight=10, "
          "constraint=true];\n")
 _MAX_PATH_LEN = 32
 
 
+_INSN_ESCAPES = str.maketrans({c: "\\" + c for c in "<>|&"})
+
+
 def _insn_text(text):
-    return _INSN_SPECIAL.sub(r"\\\1", text)
+    return text.translate(_INSN_ESCAPES)
 
 
 _PROTO_SPECIAL = re.compile(r'([\\"{}<>|])')
@@ -72,6 +74,12 @@ class _Notes:
 
 
 def _block_label(func, block, notes, text, opcodes):
+    if not opcodes and notes.lines is None and not notes.protos:
+        # the common case: plain instructions, formatted in one pass
+        base = func.start
+        return "{\\\n%s\\l\\\n}" % "\\l\\\n| ".join(
+            ["%u: %s" % (insn.index - base, text(insn).translate(_INSN_ESCAPES))
+             for insn in block.insns])
     out = ["{\\\n"]
     last_line = None
     for insn in block.insns:

@@ -33,6 +33,8 @@ SLOW = 60.0  # seconds: a reference slower than this is stopped and reported as 
 VMLINUX = "/sys/kernel/btf/vmlinux"
 BIG = "{big}"
 BIGMAP = "{bigmap}"
+BRANCHY = "{branchy}"  # BRANCHY_INSNS instructions, a conditional jump in every third
+BRANCHY_INSNS = 2000
 CASES = [
     ("version vs import click", ["version"], [sys.executable, "-c", "import click"], 1.15),
     ("prog show", ["prog", "show"], ["bpftool", "prog", "show"], 2.0),
@@ -43,6 +45,8 @@ CASES = [
      ["bpftool", "-j", "prog", "dump", "xlated", "pinned", BIG], 1.0),
     ("visual 100k", ["prog", "dump", "xlated", "pinned", BIG, "visual"],
      ["bpftool", "prog", "dump", "xlated", "pinned", BIG, "visual"], 1.0),
+    ("visual 2k branchy", ["prog", "dump", "xlated", "pinned", BRANCHY, "visual"],
+     ["bpftool", "prog", "dump", "xlated", "pinned", BRANCHY, "visual"], 1.0),
     ("btf dump vmlinux", ["btf", "dump", "file", VMLINUX],
      ["bpftool", "btf", "dump", "file", VMLINUX], 2.0),
     ("btf dump vmlinux format c", ["btf", "dump", "file", VMLINUX, "format", "c"],
@@ -119,6 +123,15 @@ def load_big(bpffs):
 
     path = os.path.join(bpffs, "big")
     loader.load_and_pin(loader.assemble(bigprog.slots(BIG_INSNS)), path, "big")
+    return path
+
+
+def load_branchy(bpffs):
+    import bigprog
+    from tests import loader
+
+    path = os.path.join(bpffs, "branchy")
+    loader.load_and_pin(loader.assemble(bigprog.branchy(BRANCHY_INSNS)), path, "branchy")
     return path
 
 
@@ -340,7 +353,7 @@ def main():
         print("workload: %d pinned programs, one of %d instructions, a hash map of %d entries "
               "(loaded in %.1fs)" % (PROGRAMS, BIG_INSNS, MAP_ENTRIES,
                                      time.perf_counter() - start))
-        subst = {BIG: big, BIGMAP: bigmap}
+        subst = {BIG: big, BIGMAP: bigmap, BRANCHY: load_branchy(bpffs)}
         # the installed command, as users run it (make bench installs the current sources)
         ours = [os.path.join(os.path.dirname(sys.executable), "bpfinspect")]
         print("%-26s %12s %12s %8s %8s" % ("command", "bpfinspect", "reference", "ratio",

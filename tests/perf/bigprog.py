@@ -36,3 +36,19 @@ def slots(n_insns):
         k += 1
     out += [(0xBF, 0, 8, 0, 0), (0x95, 0, 0, 0, 0)]  # r0 = r8; exit
     return out
+
+
+def branchy(n_insns):
+    """A program of n_insns instructions with a conditional jump in every third: many small
+    basic blocks, the other end of `visual`'s cost from slots()' long straight blocks."""
+    out = [(0xBF, 6, 1, 0, 0), (0xB7, 8, 0, 0, 0)]  # r6 = r1 (skb); r8 = 0
+    k = 0
+    while len(out) < n_insns - 2:
+        out += [
+            (0x61, 4, 6, 0, 0),                   # r4 = skb->len (dies at the join)
+            (0x65, 4, 0, 1, k % 1500),            # if r4 s> k goto +1
+            (0x07, 8, 0, 0, k % 97 + 1),          # r8 += k
+        ]
+        k += 1
+    out += [(0xBF, 0, 8, 0, 0), (0x95, 0, 0, 0, 0)]  # r0 = r8; exit
+    return out
