@@ -47,12 +47,6 @@ class _Types:
         self.heads = heads
         self.datas = datas
 
-    def head(self, type_id):
-        return self.heads[type_id]
-
-    def data(self, type_id):
-        return self.datas[type_id]
-
     def name(self, off):
         s = self.names.get(off)
         if s is None:
@@ -62,45 +56,6 @@ class _Types:
                 t = ""
             s = self.names[off] = t.encode("utf-8", "surrogateescape")
         return s
-
-
-def _rank(ts, type_id, has_name, depth=0):
-    name_off, kind, vlen, word, body = ts.head(type_id)
-    if name_off:
-        has_name = True
-    if kind in (P.ENUM, P.ENUM64):
-        return 1 if has_name else 0
-    if kind in (P.INT, P.FLOAT):
-        return 2
-    if kind in (P.STRUCT, P.UNION):
-        return 3 if has_name else _MAX_RANK
-    if kind == P.FUNC_PROTO:
-        return 4 if has_name else _MAX_RANK
-    if kind == P.ARRAY:
-        if has_name and depth < 64:
-            return _rank(ts, struct.unpack_from("<I", ts.data(type_id), body)[0], True, depth + 1)
-        return _MAX_RANK
-    if kind in _REFS:
-        if has_name and depth < 64:
-            return _rank(ts, word, True, depth + 1)
-        return _MAX_RANK
-    return _MAX_RANK
-
-
-def _sort_name(ts, type_id, from_ref, depth=0):
-    name_off, kind, vlen, word, body = ts.head(type_id)
-    if kind in (P.ENUM, P.ENUM64):
-        if not from_ref and not name_off and vlen:
-            name_off = struct.unpack_from("<I", ts.data(type_id), body)[0]
-        return ts.name(name_off)
-    if depth >= 64:
-        return b""
-    if kind == P.ARRAY:
-        return _sort_name(ts, struct.unpack_from("<I", ts.data(type_id), body)[0], True,
-                          depth + 1)
-    if kind in _REFS:
-        return _sort_name(ts, word, True, depth + 1)
-    return ts.name(name_off)
 
 
 def _str_hash(name):
@@ -169,8 +124,9 @@ def _shape(ts, type_id, members, cache, memo, depth):
 
 
 def _keys(ts, count):
-    """[(rank, sort name, own name, id)] for ids 1..count-1: _rank and _sort_name walked
-    as loops over the head table, for speed (the same results)."""
+    """[(rank, sort name, own name, id)] for ids 1..count-1, as bpftool 7.8 ranks and names
+    types (a reference or array takes its target's rank and name, to a depth of 64),
+    computed in loops over the head table."""
     heads, datas, name = ts.heads, ts.datas, ts.name
     enums, ints, aggs, refs = (P.ENUM, P.ENUM64), (P.INT, P.FLOAT), (P.STRUCT, P.UNION), _REFS
     array, proto = P.ARRAY, P.FUNC_PROTO
