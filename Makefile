@@ -62,8 +62,10 @@ STRESS_ARGS ?=
 stress: deps mounts $(STAMP)
 	$(VPY) tests/stress/run.py $(STRESS_ARGS)
 
+# BENCH_JSON=FILE also writes the table as JSON; BENCH_ONLY=WORD times the commands naming
+# WORD; BPFTOOL_NEWEST=/path/to/bpftool adds the newest bpftool's column
 bench: deps mounts $(STAMP)
-	$(VPY) tests/perf/bench.py
+	BENCH_JSON="$(BENCH_JSON)" $(VPY) tests/perf/bench.py
 
 docs: $(STAMP)
 	$(VPY) tools/gen_docs.py

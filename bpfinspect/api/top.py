@@ -46,8 +46,10 @@ class Sampler:
     with many processes it would otherwise cost more than the counters), and at most every
     `pids_every` seconds."""
 
-    def __init__(self, state, pids=True, pids_every=0.0):
+    def __init__(self, state, pids=True, pids_every=0.0, ordered=True):
         self.state = state
+        self._ordered = ordered  # busiest first, with totals per type (a live view sorts
+        # and sums for itself)
         self._reader = stats.CounterReader()
         self._pids = pids
         self._pids_min = pids_every
@@ -90,6 +92,9 @@ class Sampler:
                                  misses, owners.get(prog_id, ())))
         self._prev = {c[0]: c for c in counters}
         self._prev_at = now
+        if not self._ordered:
+            return model.TopSnapshot(time=wall, interval_s=interval, stats=self.state,
+                                     programs=tuple(rates), types=())
         rates.sort(key=lambda r: (-r[5], -r[4], r[0]))  # run time, runs, then id
         return model.TopSnapshot(time=wall, interval_s=interval, stats=self.state,
                                  programs=tuple(rates), types=type_totals(rates))

@@ -72,9 +72,16 @@ def top(words):
             and _has_keyboard())
     from bpfinspect.api import top as api_top
 
+    import gc
+
+    # everything imported so far lives as long as the command: keep the collector from
+    # walking it at every full collection while the refreshes allocate their rows
+    gc.collect()
+    gc.freeze()
     with api_top.Statistics(settings.enable_stats) as statistics:
         # on the terminal, who holds a program changes rarely: look every 5 s at most
-        sampler = api_top.Sampler(statistics.state, pids_every=5.0 if live else 0.0)
+        sampler = api_top.Sampler(statistics.state, pids_every=5.0 if live else 0.0,
+                                  ordered=not live)
         if live:
             from bpfinspect.cli import toplive
 

@@ -64,6 +64,11 @@ def run(sampler, interval):
     from bpfinspect.api import top as api_top
     from bpfinspect.views.toplive import TopScreen
 
+    import gc
+
+    gc.collect()
+    gc.freeze()  # rich and the rest, imported for good: not walked again by the collector
+
     console = Console(file=sys.stdout)
     screen = TopScreen()
     fd = sys.stdin.fileno() if sys.stdin is not None and sys.stdin.isatty() else None

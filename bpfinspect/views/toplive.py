@@ -30,6 +30,7 @@ COLUMNS = (
     ("PIDS", None, False, False),
 )
 SORTABLE = [i for i, c in enumerate(COLUMNS) if c[1] is not None]
+_NUMERIC = (0, 3, 4, 5, 6)  # columns whose keys are numbers
 HELP = ("q quit  1-7 or </> sort  r reverse  / filter  ↑↓ select  Enter details  "
         "Esc back")
 
@@ -53,12 +54,14 @@ class TopScreen:
 
     def update(self, snapshot):
         self.snapshot = snapshot
-        alive = set()
+        old, history = self.history, {}
         for r in snapshot.programs:
-            alive.add(r.id)
-            self.history.setdefault(r.id, collections.deque(maxlen=HISTORY)).append(r.cpu_pct)
-        for gone in [i for i in self.history if i not in alive]:
-            del self.history[gone]
+            past = old.get(r[0])
+            if past is None:
+                past = collections.deque(maxlen=HISTORY)
+            past.append(r[10])  # cpu_pct
+            history[r[0]] = past
+        self.history = history  # programs that are gone are left behind
         self._arrange()
 
     def _arrange(self):
@@ -70,8 +73,12 @@ class TopScreen:
             needle = self.filter.lower()
             rows = [r for r in rows if needle in r.name.lower() or needle in str(r.type).lower()]
         key = COLUMNS[self.sort][1]
-        rows.sort(key=lambda r: r.id)
-        rows.sort(key=key, reverse=self.descending)
+        if self.sort in _NUMERIC:  # one sort: the value, then the id ascending
+            sign = -1 if self.descending else 1
+            rows.sort(key=lambda r: (sign * key(r), r[0]))
+        else:
+            rows.sort(key=lambda r: r[0])
+            rows.sort(key=key, reverse=self.descending)
         self.rows = rows
         ids = [r.id for r in rows]
         if self.selected not in ids:

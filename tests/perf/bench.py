@@ -77,6 +77,45 @@ LINKS, CGROUP_COUNT, DEVICES = 1000, 1000, 100
 RSS_CASES = [["map", "dump", "pinned", BIGMAP], ["-j", "map", "dump", "pinned", BIGMAP]]
 
 
+# every figure of the run, for the summary table and BENCH_JSON
+RESULTS = []
+
+
+def result(command, ours_ms, ref_ms=None, newest_ms=None, ratio=None, marginal=None,
+           target=None, kind="ratio", met=None, note=""):
+    RESULTS.append({"command": command, "bpfinspect_ms": _round(ours_ms),
+                    "bpftool71_ms": _round(ref_ms), "bpftool78_ms": _round(newest_ms),
+                    "ratio": _round(ratio, 3), "marginal_ratio": _round(marginal, 3),
+                    "target": target, "target_kind": kind, "met": met, "note": note})
+
+
+def _round(value, digits=1):
+    return None if value is None else round(value, digits)
+
+
+def summary():
+    """The run's figures as one table, and as JSON in $BENCH_JSON when given."""
+    print()
+    print("%-28s %10s %10s %10s %8s %9s %10s %s" % (
+        "command", "bpfinspect", "bpftool", "newest", "ratio", "marginal", "target", "met"))
+    for r in RESULTS:
+        def ms(v):
+            return "-" if v is None else "%.1fms" % v
+        print("%-28s %10s %10s %10s %8s %9s %10s %s" % (
+            r["command"][:28], ms(r["bpfinspect_ms"]), ms(r["bpftool71_ms"]),
+            ms(r["bpftool78_ms"]), "-" if r["ratio"] is None else "%.2fx" % r["ratio"],
+            "-" if r["marginal_ratio"] is None else "%.2fx" % r["marginal_ratio"],
+            "-" if r["target"] is None else "%s %s" % (r["target"], r["target_kind"]),
+            {True: "yes", False: "NO", None: "-"}[r["met"]]))
+    path = os.environ.get("BENCH_JSON")
+    if path:
+        import json
+
+        with open(path, "w") as f:
+            json.dump(RESULTS, f, indent=1)
+        print("written to", path)
+
+
 def run_once(argv, timeout=None):
     start = time.perf_counter()
     try:
@@ -241,6 +280,7 @@ def top_costs(ours):
         print("%-26s %8.1fms CPU per refresh (%d programs) %9s %s" % (
             what, ms, rows, "max %dms" % TOP_REFRESH_MS,
             "ok" if ms <= TOP_REFRESH_MS else "SLOW"))
+        result(what + " (CPU)", ms, target=TOP_REFRESH_MS, kind="ms", met=ms <= TOP_REFRESH_MS)
     session = "bpfinspect-bench-top-%d" % os.getpid()
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "50",
                     "exec %s prog top" % " ".join(ours)], check=True)
@@ -256,6 +296,8 @@ def top_costs(ours):
     print("%-26s %8.2f%% of one CPU over %d s %15s %s" % (
         "prog top, live, 1 s", share, TOP_SECONDS, "max %.0f%%" % TOP_CPU_PCT,
         "ok" if share <= TOP_CPU_PCT else "SLOW"))
+    result("prog top live, 1 s (CPU %)", None, target=TOP_CPU_PCT, kind="%",
+           met=share <= TOP_CPU_PCT, note="%.2f%% of one CPU" % share)
 
 
 SCRAPE_MS, SCRAPE_MAPS = 100.0, 1000
@@ -301,6 +343,7 @@ def exporter_cost(ours, bpffs):
     print("%-26s %8.1fms per scrape (%d programs, %d maps, %d KiB) %s %s" % (
         "exporter scrape", ms, PROGRAMS, SCRAPE_MAPS, size // 1024, "max %dms" % SCRAPE_MS,
         "ok" if ms <= SCRAPE_MS else "SLOW"))
+    result("exporter scrape", ms, target=SCRAPE_MS, kind="ms", met=ms <= SCRAPE_MS)
 
 
 MAX_DIFF_RSS_MIB = 200
@@ -323,10 +366,14 @@ def map_diff_costs(ours, bpffs, bigmap):
         print("%-26s %10.1fms %10.1fms %7.2fx %7.2fx %s (reference: map dump of both)" % (
             "map diff (1M, 1M)", a * 1000, b * 1000, a / b, MAX_DIFF_RATIO,
             "ok" if a / b <= MAX_DIFF_RATIO else "SLOW"))
+        result("map diff 1M vs dump both", a * 1000, ratio=a / b, target=MAX_DIFF_RATIO,
+               met=a / b <= MAX_DIFF_RATIO, note="reference: bpfinspect map dump of both")
         rss = peak_rss_mib(diff)
         print("%-26s %9.1f MiB peak RSS %23s %s" % (
             "map diff (1M, 1M)", rss, "max %d MiB" % MAX_DIFF_RSS_MIB,
             "ok" if rss <= MAX_DIFF_RSS_MIB else "TOO MUCH"))
+        result("map diff 1M peak RSS", None, target=MAX_DIFF_RSS_MIB, kind="MiB",
+               met=rss <= MAX_DIFF_RSS_MIB, note="%.1f MiB" % rss)
     finally:
         os.unlink(other)
 
@@ -356,8 +403,13 @@ def main():
         subst = {BIG: big, BIGMAP: bigmap, BRANCHY: load_branchy(bpffs)}
         # the installed command, as users run it (make bench installs the current sources)
         ours = [os.path.join(os.path.dirname(sys.executable), "bpfinspect")]
-        print("%-26s %12s %12s %8s %8s" % ("command", "bpfinspect", "reference", "ratio",
-                                         "target"))
+        # start-up of both, for the marginal ratio: (ours - our version) / (bpftool's - its)
+        our_start = statistics.median(run_once(ours + ["version"]) for _ in range(REPEAT))
+        ref_start = statistics.median(run_once(["bpftool", "version"]) for _ in range(REPEAT))
+        print("start-up: bpfinspect version %.1fms, bpftool version %.1fms"
+              % (our_start * 1000, ref_start * 1000))
+        print("%-26s %12s %12s %8s %8s %9s" % ("command", "bpfinspect", "reference", "ratio",
+                                             "target", "marginal"))
         only = os.environ.get("BENCH_ONLY")  # a substring of the commands to time
         for what, args, reference, target in CASES:
             if only and only not in what:
@@ -368,9 +420,16 @@ def main():
             if b is None:
                 print("%-26s %10.1fms %11s %8s %7.2fx ok (reference stopped after %d s)" % (
                     what, a * 1000, "> %ds" % SLOW, "< %.3fx" % (a / SLOW), target, SLOW))
+                result(what, a * 1000, None, ratio=a / SLOW, target=target, met=True,
+                       note="bpftool stopped after %d s" % SLOW)
                 continue
-            print("%-26s %10.1fms %10.1fms %7.2fx %7.2fx %s" % (
-                what, a * 1000, b * 1000, a / b, target, "ok" if a / b <= target else "SLOW"))
+            marginal = ((a - our_start) / (b - ref_start) if b > ref_start and
+                        reference[0] == "bpftool" else None)
+            print("%-26s %10.1fms %10.1fms %7.2fx %7.2fx %s %9s" % (
+                what, a * 1000, b * 1000, a / b, target, "ok" if a / b <= target else "SLOW",
+                "-" if marginal is None else "%.2fx" % marginal))
+            result(what, a * 1000, b * 1000, ratio=a / b, marginal=marginal, target=target,
+                   met=a / b <= target)
         if not only or "top" in only:
             top_costs(ours)
         if not only or "exporter" in only:
@@ -400,6 +459,8 @@ def main():
                     what, a * 1000, b * 1000, "%.1fms" % (c * 1000) if c else "-",
                     (a - start) / b, "%.2fx" % ((a - start) / c) if c else "-", target,
                     "ok" if judged <= target else "SLOW"))
+                result(what, a * 1000, b * 1000, c * 1000 if c else None, ratio=judged,
+                       target=target, kind="beyond start-up", met=judged <= target)
         finally:
             if netns:
                 subprocess.run(["ip", "netns", "del", netns])
@@ -412,8 +473,11 @@ def main():
             print("%-26s %9.1f MiB peak RSS %23s %s" % (
                 " ".join(args[:-1])[:26], rss, "max %d MiB" % MAX_RSS_MIB,
                 "ok" if rss <= MAX_RSS_MIB else "TOO MUCH"))
+            result(" ".join(args[:-1]) + " peak RSS", None, target=MAX_RSS_MIB, kind="MiB",
+                   met=rss <= MAX_RSS_MIB, note="%.1f MiB" % rss)
         if not only or "diff" in only:
             map_diff_costs(ours, bpffs, bigmap)
+        summary()
     finally:
         subprocess.run(["umount", "-l", bpffs])
         subprocess.run(["rm", "-rf", work])
