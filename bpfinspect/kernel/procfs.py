@@ -17,31 +17,32 @@ ANON_INODES = {
 }
 
 
-def fdinfo(fd):
-    """/proc/self/fdinfo/FD as a dict of raw string values."""
-    fields = {}
+def _fdinfo_bytes(fd):
+    """/proc/self/fdinfo/FD, or None. os.open/os.read: a buffered file object costs more
+    than the read, once per object."""
     try:
-        # os.open/os.read: a buffered file object costs more than the read, once per object
         info_fd = os.open(SELF_FDINFO % fd, os.O_RDONLY)
         try:
-            data = os.read(info_fd, 8192)
+            return os.read(info_fd, 8192)
         finally:
             os.close(info_fd)
     except OSError:
-        return fields
+        return None
+
+
+def fdinfo(fd):
+    """/proc/self/fdinfo/FD as a dict of raw string values."""
+    data = _fdinfo_bytes(fd)
+    if data is None:
+        return {}
     return dict(_FDINFO_LINE.findall(data.decode("utf-8", "replace")))
 
 
 def fdinfo_field(fd, key):
     """One field of /proc/self/fdinfo/FD (raw string), or None: what `prog show` reads for
     every program, without splitting all the lines."""
-    try:
-        info_fd = os.open(SELF_FDINFO % fd, os.O_RDONLY)
-        try:
-            data = os.read(info_fd, 8192)
-        finally:
-            os.close(info_fd)
-    except OSError:
+    data = _fdinfo_bytes(fd)
+    if data is None:
         return None
     tag = key.encode() + b":"
     at = 0 if data.startswith(tag) else data.find(b"\n" + tag) + 1

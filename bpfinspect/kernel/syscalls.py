@@ -91,26 +91,27 @@ class HotBpf:
                     return
                 raise OSError(-ret, os.strerror(-ret))
             current = args.unpack_from(attr, 0)[1]
-            args.pack_into(attr, 0, current, 0, open_flags)
-            fd = self._bpf(fd_cmd)
-            if fd < 0:
-                if fd == -errno.ENOENT:
-                    continue
-                raise OSError(-fd, os.strerror(-fd))
-            yield current, fd
+            fd = self._open(fd_cmd, current, open_flags)
+            if fd is not None:
+                yield current, fd
 
     def fds(self, kind, ids, open_flags=0):
         """(id, fd) of the objects of `kind` among `ids` that still exist, in that order."""
         fd_cmd = ctypes.c_int(self._FD_BY_ID[kind])
-        attr, args = self._attr, self._args
         for obj_id in ids:
-            args.pack_into(attr, 0, obj_id, 0, open_flags)
-            fd = self._bpf(fd_cmd)
-            if fd < 0:
-                if fd == -errno.ENOENT:
-                    continue
-                raise OSError(-fd, os.strerror(-fd))
-            yield obj_id, fd
+            fd = self._open(fd_cmd, obj_id, open_flags)
+            if fd is not None:
+                yield obj_id, fd
+
+    def _open(self, fd_cmd, obj_id, open_flags):
+        """An fd of the object `obj_id`; None when it is gone; OSError on other failures."""
+        self._args.pack_into(self._attr, 0, obj_id, 0, open_flags)
+        fd = self._bpf(fd_cmd)
+        if fd >= 0:
+            return fd
+        if fd == -errno.ENOENT:
+            return None
+        raise OSError(-fd, os.strerror(-fd))
 
     def info(self, fd, address, size):
         """BPF_OBJ_GET_INFO_BY_FD into `size` bytes at `address`: 0 or a negated errno."""

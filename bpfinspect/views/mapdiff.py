@@ -2,6 +2,7 @@
 
 from bpfinspect.views.jsonw import encode
 from bpfinspect.views.mapentries import entry_json, formatted, tokens
+from bpfinspect.views.textsafe import safe
 
 
 def _hex(data):
@@ -16,19 +17,25 @@ def _value_text(lay, value):
 
 
 def _texts(lay, key, value):
-    """(key, value) on one line each: BTF-formatted as compact JSON where the map has BTF,
-    else hex bytes."""
+    """(key, value) on one line each: BTF-formatted as compact JSON where the map has BTF
+    (DEL and C1 characters, which JSON leaves as they are, escaped for the terminal), else
+    hex bytes."""
     if lay.btf is not None:
-        f = formatted(lay, key, value if value is not None else b"\0" * lay.value_bytes, False)
-        k = encode(f["key"]) if "key" in f else _hex(key)
-        if value is None:
-            return k, None
-        if "value" in f:
-            return k, encode(f["value"])
-        if "values" in f:
-            return k, encode(f["values"])
-        return k, _value_text(lay, value)
+        k, v = _btf_texts(lay, key, value)
+        return safe(k), None if v is None else safe(v)
     return _hex(key), None if value is None else _value_text(lay, value)
+
+
+def _btf_texts(lay, key, value):
+    f = formatted(lay, key, value if value is not None else b"\0" * lay.value_bytes, False)
+    k = encode(f["key"]) if "key" in f else _hex(key)
+    if value is None:
+        return k, None
+    if "value" in f:
+        return k, encode(f["value"])
+    if "values" in f:
+        return k, encode(f["values"])
+    return k, _value_text(lay, value)
 
 
 def line(lay, sign, key, old, new):
