@@ -6,6 +6,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bpfinspect import model
 from bpfinspect.api import exporter
+from bpfinspect.views import exporter as exporter_view
 
 
 class _Fixed:
@@ -66,4 +67,4 @@ def test_text_is_what_the_library_writes():
     assert lines(collector.text()) == lines(generate_latest(registry))
     for value, text in ((0, "0.0"), (300, "300.0"), (2.5, "2.5"), (12345678, "1.2345678e+07"),
                         (float("inf"), "+Inf")):
-        assert exporter.go_float(value) == text
+        assert exporter_view.go_float(value) == text
