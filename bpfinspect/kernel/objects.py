@@ -11,7 +11,7 @@ import os
 from ctypes import byref, c_uint32
 
 from bpfinspect.constants import BPF_F_RDONLY, BPF_FS_MAGIC
-from bpfinspect.errors import BpfError, NoSuchObject, from_errno
+from bpfinspect.errors import BpfError, from_errno
 from bpfinspect.kernel import procfs, syscalls, uapi
 from bpfinspect.kernel.libbpf import lib
 
@@ -81,13 +81,30 @@ def open_by_id(kind, obj_id, message=None):
 
 
 def walk(kind):
-    """ObjectFds of every object of `kind`, skipping those that vanish mid-walk."""
-    for obj_id in object_ids(kind):
+    """ObjectFds of every object of `kind`, skipping those that vanish mid-walk (maps opened
+    read-only). Raw bpf(2) through one reused attr buffer: the walk of a listing costs two
+    syscalls per object and no libbpf wrapper."""
+    calls = syscalls.HotBpf()
+    flags = BPF_F_RDONLY if kind == "map" else 0
+    ids = calls.ids(kind, flags)
+    obj_id = 0
+    while True:
         try:
-            fd = open_by_id(kind, obj_id)
-        except NoSuchObject:
-            continue
-        yield fd
+            obj_id, fd = next(ids)
+        except StopIteration:
+            return
+        except OSError as exc:
+            raise _walk_error(kind, obj_id, calls, exc.errno) from None
+        yield ObjectFd(fd, kind)
+
+
+def _walk_error(kind, last_id, calls, err):
+    """What object_ids() or open_by_id() would have raised for `err` after `last_id`: the
+    error of the next-id step, or of opening the id that step found."""
+    if calls.failed_open is not None:
+        return from_errno(err, "can't get %s by id (%u)" % (_SHORT_NOUNS[kind], calls.failed_open))
+    return from_errno(err, "can't get next %s" % NOUNS[kind],
+                      " -- kernel too old?" if err == errno.EINVAL else "")
 
 
 def infos(kind, info_type):

@@ -1,16 +1,19 @@
 """Model records of programs, maps and BTF objects, built from what the kernel and procfs
 tell, with what is looked up once per command (pins, owners, BTF users, the clock)."""
 
+import errno
+
 from bpfinspect import model
 from bpfinspect.btfparse.parser import Btf
 from bpfinspect.btfparse.values import metadata_variables
-from bpfinspect.constants import BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PROG_ARRAY
+from bpfinspect.constants import BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PROG_ARRAY, BPF_OBJ_NAME_LEN
 from bpfinspect.errors import NoSuchObject, from_errno
 from bpfinspect.kernel import procfs, uapi
 from bpfinspect.kernel.idtable import IdTable
 from bpfinspect.kernel.info import btf_data, btf_info, map_info, prog_full_name, prog_info
 from bpfinspect.kernel.libbpf import lib
 from bpfinspect.kernel.maps import MapReader
+from bpfinspect.kernel.proginfo import ProgInfoReader
 from bpfinspect.kernel import objects
 
 
@@ -24,6 +27,7 @@ class Lookups:
         self.users = btf_users() if users else None
         self.owners = procfs.owners(kind) if owners else {}
         self.clock = procfs.boot_to_epoch_ns()
+        self.prog_reader = None  # made by the first prog_record
 
     def pins_of(self, obj_id):
         if self.pins is None or not len(self.pins):
@@ -110,33 +114,51 @@ def metadata(map_ids):
 
 def prog_record(fd, lookups, cls=model.Program):
     """The record (`cls`, a model.Program) of the program `fd`."""
-    info, map_ids, orphaned = prog_info(fd)
-    lb = lib()
+    reader = lookups.prog_reader
+    if reader is None:
+        reader = lookups.prog_reader = ProgInfoReader()
+    got = reader.read(fd)
+    if got is None:
+        prog_info(fd)  # raises what the failure is
+        raise from_errno(errno.EIO, "can't get prog info")
+    ((type_number, prog_id, tag, jited, xlated, load_time, uid, _nr_maps, name, ifindex, gpl,
+      netns_dev, netns_ino, btf_id, nr_func_info, run_time_ns, run_cnt, misses),
+     map_ids, orphaned) = got
+    name = uapi.cstr(name)
+    if len(name) >= BPF_OBJ_NAME_LEN - 1 and btf_id and nr_func_info:
+        name = prog_full_name(fd, prog_info(fd)[0])
+    type_name = _PROG_TYPES.get(type_number)
+    if type_name is None:
+        type_name = _PROG_TYPES[type_number] = _type_value(lib().libbpf_bpf_prog_type_str,
+                                                           type_number)
     memlock = _int_or_none(procfs.fdinfo_field(fd, "memlock"))
     return cls(
-        id=info.id,
-        type=_type_value(lb.libbpf_bpf_prog_type_str, info.type),
-        type_number=info.type,
-        name=prog_full_name(fd, info) if info.name else "",
-        tag=bytes(info.tag).hex(),
-        gpl_compatible=bool(info.gpl_compatible),
-        run_time_ns=info.run_time_ns,
-        run_cnt=info.run_cnt,
-        recursion_misses=info.recursion_misses,
-        device=_device(info.ifindex, info.netns_dev, info.netns_ino),
-        loaded_at=(procfs.load_time_to_epoch(info.load_time, lookups.clock)
-                   if info.load_time else None),
-        uid=info.created_by_uid,
+        id=prog_id,
+        type=type_name,
+        type_number=type_number,
+        name=name,
+        tag=tag.hex(),
+        gpl_compatible=bool(gpl & 1),
+        run_time_ns=run_time_ns,
+        run_cnt=run_cnt,
+        recursion_misses=misses,
+        device=_device(ifindex, netns_dev, netns_ino) if ifindex else None,
+        loaded_at=(procfs.load_time_to_epoch(load_time, lookups.clock)
+                   if load_time else None),
+        uid=uid,
         orphaned=orphaned,
-        bytes_xlated=info.xlated_prog_len,
-        bytes_jited=info.jited_prog_len,
+        bytes_xlated=xlated,
+        bytes_jited=jited,
         bytes_memlock=memlock,
         map_ids=map_ids,
-        btf_id=info.btf_id,
-        pinned=lookups.pins_of(info.id),
-        pids=lookups.owners_of(info.id),
+        btf_id=btf_id,
+        pinned=lookups.pins_of(prog_id) if lookups.pins is not None else None,
+        pids=lookups.owners_of(prog_id) if lookups.owners else (),
         metadata=metadata(map_ids) if map_ids and lookups.metadata else (),
     )
+
+
+_PROG_TYPES = {}  # type number -> what _type_value gives
 
 
 def map_record(fd, lookups, info=None, cls=model.Map):

@@ -2,16 +2,14 @@
 descriptor is held, and reading every program's counters cheaply (one bpf_prog_info per
 program, reusing one buffer; names that need BTF are looked up once per program)."""
 
-import ctypes
-import errno
 import os
-import struct
 
 from bpfinspect import model
 from bpfinspect.constants import BPF_STATS_ENABLED, BPF_STATS_RUN_TIME, BPF_OBJ_NAME_LEN
 from bpfinspect.errors import from_errno
-from bpfinspect.kernel import objects, procfs, syscalls, uapi
-from bpfinspect.kernel.info import prog_full_name
+from bpfinspect.kernel import procfs, syscalls, uapi
+from bpfinspect.kernel.info import prog_full_name, prog_info
+from bpfinspect.kernel.proginfo import ProgInfoReader
 from bpfinspect.kernel.libbpf import lib
 
 
@@ -39,16 +37,6 @@ def close_fd(fd):
     os.close(fd)
 
 
-# the parts of struct bpf_prog_info a refresh reads: type, id, tag, jited_prog_len,
-# xlated_prog_len at 0; nr_map_ids at 52; name at 64; run_time_ns, run_cnt, recursion_misses
-# at 192 (offsets checked against uapi.bpf_prog_info by the unit tests)
-_HEAD = struct.Struct("=II8sII")
-_NR_MAP_IDS = struct.Struct("=I")
-_NR_MAP_IDS_AT, _MAP_IDS_AT, _NAME_AT = 52, 56, 64
-_RUN = struct.Struct("=QQQ")
-_RUN_AT = 192
-
-
 class CounterReader:
     """Reads every program's counters; keeps the names and types it has resolved, so that a
     refresh costs one open, one bpf_prog_info and one close per program, and no ctypes
@@ -58,11 +46,8 @@ class CounterReader:
         self._memlock = memlock
         self._map_ids = map_ids
         self._names = {}  # (id, tag) -> (type, name)
-        self._size = ctypes.sizeof(uapi.bpf_prog_info)
-        self._buf = ctypes.create_string_buffer(self._size)
-        self._addr = ctypes.addressof(self._buf)
-        self._ids = (ctypes.c_uint32 * 64)()
         self._calls = syscalls.HotBpf()
+        self._reader = ProgInfoReader(self._calls)
         self._known = []  # the ids the last read found, in order
         self._memlocks = {}  # (id, tag) -> memlock bytes
         self._refreshes = 0
@@ -76,27 +61,23 @@ class CounterReader:
         lb = lib()
         names = self._names
         describe = self._describe
-        buf, addr, size = self._buf, self._addr, self._size
-        info, memset, close = self._calls.info, ctypes.memset, os.close
-        head, run, counters = _HEAD.unpack_from, _RUN.unpack_from, model.ProgCounters
+        read, close, counters = self._reader.read, os.close, model.ProgCounters
         out = []
         append = out.append
         try:
             for _, fd in self._walk():
-                memset(addr, 0, size)
-                ret = info(fd, addr, size)
-                if ret != 0 and ret != -errno.ENODEV:
+                got = read(fd, False)
+                if got is None:
                     close(fd)
                     continue
-                type_number, prog_id, tag, jited, xlated = head(buf)
-                run_time_ns, run_cnt, misses = run(buf, _RUN_AT)
-                tag = tag.hex()
+                f = got[0]
+                prog_id, tag = f[1], f[2].hex()
                 known = names.get((prog_id, tag))
                 if known is None:
-                    known = names[(prog_id, tag)] = describe(lb, fd)
+                    known = names[(prog_id, tag)] = describe(lb, fd, f)
                 close(fd)
-                append(counters(prog_id, known[0], known[1], tag, run_time_ns, run_cnt,
-                                misses, xlated, jited, None, ()))
+                append(counters(prog_id, known[0], known[1], tag, f[15], f[16], f[17], f[4],
+                                f[3], None, ()))
         except OSError as exc:
             raise from_errno(exc.errno, "can't get next program") from None
         self._forget(out)
@@ -140,27 +121,14 @@ class CounterReader:
         return out
 
     def _one(self, lb, calls, fd):
-        buf, size = self._buf, self._size
-        ctypes.memset(self._addr, 0, size)
-        if self._map_ids:
-            struct.pack_into("=IQ", buf, _NR_MAP_IDS_AT, len(self._ids),
-                             ctypes.addressof(self._ids))
-        ret = calls.info(fd, self._addr, size)
-        if ret not in (0, -errno.ENODEV):
+        got = self._reader.read(fd, self._map_ids)
+        if got is None:
             return None
-        type_number, prog_id, tag, jited, xlated = _HEAD.unpack_from(buf)
-        run_time_ns, run_cnt, misses = _RUN.unpack_from(buf, _RUN_AT)
-        tag = tag.hex()
+        f, map_ids, _orphaned = got
+        prog_id, tag = f[1], f[2].hex()
         known = self._names.get((prog_id, tag))
         if known is None:
-            known = self._names[(prog_id, tag)] = self._describe(lb, fd)
-        map_ids = ()
-        if self._map_ids:
-            count = _NR_MAP_IDS.unpack_from(buf, _NR_MAP_IDS_AT)[0]
-            if count > len(self._ids):
-                self._ids = (ctypes.c_uint32 * count)()
-                return self._one(lb, calls, fd)
-            map_ids = tuple(self._ids[:count])
+            known = self._names[(prog_id, tag)] = self._describe(lb, fd, f)
         memlock = None
         if self._memlock:  # fixed for a program's life: read once
             memlock = self._memlocks.get((prog_id, tag))
@@ -168,18 +136,16 @@ class CounterReader:
                 value = procfs.fdinfo_field(fd, "memlock")
                 memlock = int(value) if value and value.isdigit() else None
                 self._memlocks[(prog_id, tag)] = memlock
-        return model.ProgCounters(prog_id, known[0], known[1], tag, run_time_ns, run_cnt,
-                                  misses, xlated, jited, memlock, map_ids)
+        return model.ProgCounters(prog_id, known[0], known[1], tag, f[15], f[16], f[17], f[4],
+                                  f[3], memlock, map_ids)
 
     @staticmethod
-    def _describe(lb, fd):
-        """(type, full name) of the program `fd`: names the kernel cut at 15 characters come
-        from BTF, once per program."""
-        info = uapi.bpf_prog_info()
-        objects.get_info(fd, info)
-        type_name = lb.libbpf_bpf_prog_type_str(info.type)
-        type_name = type_name.decode() if type_name else info.type
-        raw = uapi.cstr(info.name)
+    def _describe(lb, fd, fields):
+        """(type, full name) of the program `fd` whose ProgInfoReader `fields` are given:
+        names the kernel cut at 15 characters come from BTF, once per program."""
+        type_name = lb.libbpf_bpf_prog_type_str(fields[0])
+        type_name = type_name.decode() if type_name else fields[0]
+        raw = uapi.cstr(fields[8])
         if len(raw) >= BPF_OBJ_NAME_LEN - 1:
-            raw = prog_full_name(fd, info)
+            raw = prog_full_name(fd, prog_info(fd)[0])
         return type_name, raw

@@ -53,8 +53,8 @@ class HotBpf:
     through one reused attr buffer and argument objects made once: no ctypes structure and
     no libbpf wrapper per call."""
 
-    _NEXT_ID = {"prog": 11, "map": 12, "link": 31}  # BPF_*_GET_NEXT_ID
-    _FD_BY_ID = {"prog": 13, "map": 14, "link": 30}  # BPF_*_GET_FD_BY_ID
+    _NEXT_ID = {"prog": 11, "map": 12, "btf": 23, "link": 31}  # BPF_*_GET_NEXT_ID
+    _FD_BY_ID = {"prog": 13, "map": 14, "btf": 19, "link": 30}  # BPF_*_GET_FD_BY_ID
     _OBJ_GET_INFO_BY_FD = 15
 
     def __init__(self):
@@ -70,6 +70,7 @@ class HotBpf:
         self._call = libc().syscall
         self._args = struct.Struct("=IIQ")  # every field of the 16 bytes, set on each call
         self._info_cmd = ctypes.c_int(self._OBJ_GET_INFO_BY_FD)
+        self.failed_open = None  # the id whose opening raised the last OSError
 
     def _bpf(self, cmd):
         ret = self._call(self._nr, cmd, self._attr_ptr, self._size)
@@ -111,6 +112,7 @@ class HotBpf:
             return fd
         if fd == -errno.ENOENT:
             return None
+        self.failed_open = obj_id
         raise OSError(-fd, os.strerror(-fd))
 
     def info(self, fd, address, size):

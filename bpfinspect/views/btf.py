@@ -30,6 +30,11 @@ def text(b):
     return "".join(out)
 
 
+def plain_json(_item):
+    """json() never holds Encoded text."""
+    return True
+
+
 def json(b):
     d = {"id": b.id, "size": b.size, "prog_ids": list(b.prog_ids), "map_ids": list(b.map_ids)}
     pids_json(b, d)

@@ -30,15 +30,18 @@ class JsonOutput(Output):
     def objects(self, kind, items, listing=False):
         """`listing`: every object of a kind, always an array; otherwise the objects a
         selector matched, an array only when there are several."""
-        convert = _view(kind).json
+        view = _view(kind)
+        convert = view.json
+        plain = getattr(view, "plain_json", None)  # item -> its JSON holds no Encoded text
         if not listing:
             items = list(items)
             if len(items) == 1:
                 self.stream.value(convert(items[0]))
                 return
         self.stream.begin_array()
+        value = self.stream.value
         for item in items:
-            self.stream.value(convert(item))
+            value(convert(item), plain is not None and plain(item))
         self.stream.end_array()
 
     def xlated(self, listings, opcodes=False, linum=False):

@@ -5,6 +5,7 @@ and before a closing bracket, none before array elements, so arrays of numbers s
 line and objects in arrays open as `[{` and `},{`.
 """
 
+import json
 import re
 
 from bpfinspect.model import Encoded
@@ -35,6 +36,23 @@ def quote(text):
     if not _NEEDS_ESCAPE.search(text):
         return '"' + text + '"'
     return '"' + "".join(_escape_char(ch) if _needs_escape(ch) else ch for ch in text) + '"'
+
+
+# the standard library's C encoder, which escapes exactly as quote() does (`"`, `\\`, \\n, \\t,
+# \\r, \\f, \\b, other control characters as \\u00xx in lower case, everything else as it is)
+# but for lone surrogates (bytes that were not UTF-8), which must become \\ufffd
+_C_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
+                              check_circular=False).encode
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encode_plain(value):
+    """encode(value) in compact form, for a value known to hold no Encoded text: through the
+    C encoder, whose output is the same (a lone surrogate sends it the slow way)."""
+    text = _C_COMPACT(value)
+    if _SURROGATE.search(text):
+        return encode(value)
+    return text
 
 
 def encode(value, pretty=False, depth=0):
@@ -100,9 +118,11 @@ class JsonStream:
         self._count += count
         self.out.write(text if first else "," + text)
 
-    def value(self, value):
+    def value(self, value, plain=False):
+        """`plain`: the value holds no Encoded text (encoded faster when compact)."""
         if self._in_array:
-            self._elements(encode(value, self.pretty, 1), 1)
+            self._elements(encode_plain(value) if plain and not self.pretty
+                           else encode(value, self.pretty, 1), 1)
         else:
             text = encode(value, self.pretty, 0)
             self.complete = True

@@ -205,6 +205,11 @@ def body_json(d, out):
         out[key] = getattr(d, key)
 
 
+def plain_json(_item):
+    """json() never holds Encoded text."""
+    return True
+
+
 def json(link):
     d = {"id": link.id, "type": link.type, "prog_id": link.prog_id}
     body_json(link.detail, d)

@@ -50,6 +50,11 @@ def header_json(m):
     return d
 
 
+def plain_json(_item):
+    """json() never holds Encoded text."""
+    return True
+
+
 def json(m):
     d = header_json(m)
     if m.device is not None:

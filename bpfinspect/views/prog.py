@@ -14,50 +14,46 @@ def type_text(value):
     return "type %u" % value if isinstance(value, int) else value
 
 
+_LOADED_AT = {}  # (epoch second, zone) -> its text: a listing's programs share few seconds
+
+
 def loaded_at_text(epoch):
-    return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(epoch))
+    key = (epoch, time.timezone, time.altzone, time.tzname)
+    text = _LOADED_AT.get(key)
+    if text is None:
+        if len(_LOADED_AT) > 4096:
+            _LOADED_AT.clear()
+        text = _LOADED_AT[key] = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(epoch))
+    return text
 
 
 def header_text(p):
     """The first line of `prog show`, which also heads each program of a multi-program dump."""
-    out = ["%u: %s  " % (p.id, type_text(p.type))]
-    if p.name:
-        out.append("name %s  " % safe(p.name))
-    out.append("tag " + p.tag)
-    out.append(device_text(p.device))
-    if p.gpl_compatible:
-        out.append("  gpl")
-    if p.run_time_ns:
-        out.append(" run_time_ns %u run_cnt %u" % (p.run_time_ns, p.run_cnt))
-    if p.recursion_misses:
-        out.append(" recursion_misses %u" % p.recursion_misses)
-    out.append("\n")
-    return "".join(out)
+    return "%u: %s  %stag %s%s%s%s%s\n" % (
+        p.id, type_text(p.type), "name %s  " % safe(p.name) if p.name else "", p.tag,
+        device_text(p.device) if p.device is not None else "",
+        "  gpl" if p.gpl_compatible else "",
+        " run_time_ns %u run_cnt %u" % (p.run_time_ns, p.run_cnt) if p.run_time_ns else "",
+        " recursion_misses %u" % p.recursion_misses if p.recursion_misses else "")
 
 
 def text(p):
-    out = [header_text(p)]
-    if p.loaded_at is not None:
-        out.append("\tloaded_at %s  uid %u\n" % (loaded_at_text(p.loaded_at), p.uid))
-    out.append("\txlated %uB" % p.bytes_xlated)
-    out.append("  jited %uB" % p.bytes_jited if p.bytes_jited else "  not jited")
-    if p.bytes_memlock is not None:
-        out.append("  memlock %dB" % p.bytes_memlock)
-    if p.orphaned:
-        out.append("  orphaned")
-    if p.map_ids:
-        out.append("  map_ids " + ",".join(str(i) for i in p.map_ids))
-    out.append(pins_text(p.pinned))
-    if p.btf_id:
-        out.append("\n\tbtf_id %u" % p.btf_id)
-    out.append(pids_text(p.pids))
-    out.append("\n")
+    out = "%s%s\txlated %uB%s%s%s%s%s%s%s\n" % (
+        header_text(p),
+        "\tloaded_at %s  uid %u\n" % (loaded_at_text(p.loaded_at), p.uid)
+        if p.loaded_at is not None else "",
+        p.bytes_xlated,
+        "  jited %uB" % p.bytes_jited if p.bytes_jited else "  not jited",
+        "  memlock %dB" % p.bytes_memlock if p.bytes_memlock is not None else "",
+        "  orphaned" if p.orphaned else "",
+        "  map_ids " + ",".join(map(str, p.map_ids)) if p.map_ids else "",
+        pins_text(p.pinned) if p.pinned else "",
+        "\n\tbtf_id %u" % p.btf_id if p.btf_id else "",
+        pids_text(p.pids) if p.pids else "")
     if p.metadata:
-        out.append("\tmetadata:")
-        for var in p.metadata:
-            out.append("\n\t\t%s = %s" % (safe(var.name), safe(encode(var.plain))))
-        out.append("\n")
-    return "".join(out)
+        out += "\tmetadata:%s\n" % "".join(
+            "\n\t\t%s = %s" % (safe(var.name), safe(encode(var.plain))) for var in p.metadata)
+    return out
 
 
 def header_json(p):
@@ -73,6 +69,11 @@ def header_json(p):
     if p.recursion_misses:
         d["recursion_misses"] = p.recursion_misses
     return d
+
+
+def plain_json(p):
+    """json(p) holds no Encoded text (only metadata values may)."""
+    return not p.metadata
 
 
 def json(p):

@@ -154,14 +154,24 @@ def test_split_keys():
         "q", "up", "down", "enter", "backspace", "/", "esc", "pgdn", "é"]
 
 
-def test_counter_offsets_match_bpf_prog_info():
-    from bpfinspect.kernel import stats, uapi
+def test_prog_info_layout_matches_bpf_prog_info():
+    """proginfo.LAYOUT unpacks each field from its bpf_prog_info offset (the kernel's UAPI
+    layout: type 0, id 4, tag 8, ..., run_time_ns 192)."""
+    import ctypes
 
-    info = uapi.bpf_prog_info
-    assert [getattr(info, f).offset for f in ("type", "id", "tag", "jited_prog_len",
-                                              "xlated_prog_len")] == [0, 4, 8, 16, 20]
-    assert stats._HEAD.size == 24
-    assert (info.nr_map_ids.offset, info.map_ids.offset, info.name.offset) == (
-        stats._NR_MAP_IDS_AT, stats._MAP_IDS_AT, stats._NAME_AT)
-    assert (info.run_time_ns.offset, info.run_cnt.offset, info.recursion_misses.offset) == (
-        stats._RUN_AT, stats._RUN_AT + 8, stats._RUN_AT + 16)
+    from bpfinspect.kernel import proginfo, uapi
+
+    info = uapi.bpf_prog_info()
+    values = {}
+    for n, name in enumerate(proginfo.FIELDS):
+        if name in ("tag", "name"):
+            value = bytes(range(n, n + getattr(uapi.bpf_prog_info, name).size))
+            ctypes.memmove(ctypes.addressof(info) + getattr(uapi.bpf_prog_info, name).offset,
+                           value, len(value))
+        else:
+            value = 1 if name == "gpl_compatible" else 1000 + n
+            setattr(info, name, value)
+        values[name] = value
+    got = dict(zip(proginfo.FIELDS, proginfo.LAYOUT.unpack_from(bytes(info))))
+    assert got == values
+    assert (uapi.bpf_prog_info.run_time_ns.offset, uapi.bpf_prog_info.name.offset) == (192, 64)
