@@ -7,6 +7,11 @@ offset); gotol jumps by imm, not off; gotox has no known target; a jump out of i
 draws no edge; an edge is drawn once.
 """
 
+from bisect import bisect_right
+
+from bpfinspect.isa import encoding as E
+from bpfinspect.isa.insn import JUMP_CODES, UNCONDITIONAL_CODES
+
 ENTRY, EXIT = 0, 1
 
 
@@ -41,7 +46,10 @@ def function_starts(insns, extra=()):
     names."""
     n_slots = insns[-1].index + insns[-1].slots if insns else 0
     starts = {0: 0}
+    call = E.CODE_CALL
     for insn in insns:
+        if insn.code != call:
+            continue
         t = insn.call_target
         if t is not None and 0 <= t < n_slots and t not in starts:
             starts[t] = len(starts)
@@ -55,7 +63,8 @@ def build(insns, extra_starts=()):
     """The functions of `insns` (isa.insn.Insn list), in address order."""
     if not insns:
         return []
-    slot_starts = set(i.index for i in insns)
+    indices = [i.index for i in insns]
+    slot_starts = set(indices)
     starts = {s: idx for s, idx in function_starts(insns, extra_starts).items()
               if s in slot_starts}
     order = sorted(starts)
@@ -65,35 +74,32 @@ def build(insns, extra_starts=()):
         func = Function(starts[start], start)
         end = order[n + 1] if n + 1 < len(order) else insns[-1].index + insns[-1].slots
         func.end = end - 1
-        body = []
-        while k < len(insns) and insns[k].index < end:
-            body.append(insns[k])
-            k += 1
-        _blocks(func, body)
+        k2 = bisect_right(indices, end - 1, k)
+        _blocks(func, insns[k:k2], indices[k:k2])
+        k = k2
         funcs.append(func)
     return funcs
 
 
-def _blocks(func, body):
-    leaders = {func.start}
+def _blocks(func, body, indices):
+    start, end = func.start, func.end
+    leaders = {start}
+    jumps, unconditional = JUMP_CODES, UNCONDITIONAL_CODES
     for insn in body:
-        if insn.is_jump:
+        if insn.code in jumps:
             t = insn.jump_target
-            if t is not None and func.start <= t <= func.end:
+            if t is not None and start <= t <= end:
                 leaders.add(t)
-            if not insn.is_unconditional:
+            if insn.code not in unconditional:
                 leaders.add(insn.index + 1)
-    heads = sorted(h for h in leaders if func.start <= h <= func.end)
+    heads = sorted(h for h in leaders if start <= h <= end)
     blocks = [Block(h) for h in heads]
-    by_head = {}
     k = 0
     for n, b in enumerate(blocks):
-        b.idx = n + 2
-        b.end = heads[n + 1] - 1 if n + 1 < len(heads) else func.end
-        by_head[b.start] = b
-        while k < len(body) and body[k].index <= b.end:
-            b.insns.append(body[k])
-            k += 1
+        b.end = heads[n + 1] - 1 if n + 1 < len(heads) else end
+        k2 = bisect_right(indices, b.end, k)
+        b.insns = body[k:k2]
+        k = k2
     blocks = [b for b in blocks if b.insns]  # a leader inside an ld_imm64: no instruction
     for n, b in enumerate(blocks):
         b.idx = n + 2
@@ -104,10 +110,10 @@ def _blocks(func, body):
     for n, b in enumerate(blocks):
         nxt = blocks[n + 1].idx if n + 1 < len(blocks) else EXIT
         last = b.insns[-1]
-        if not last.is_jump:  # straight line, calls and exits fall through (cfg.c)
+        if last.code not in jumps:  # straight line, calls and exits fall through (cfg.c)
             b.succs.append(nxt)
             continue
-        if not last.is_unconditional:
+        if last.code not in unconditional:
             b.succs.append(nxt)
         target = by_head.get(last.jump_target)
         if target is not None and target.idx not in b.succs:

@@ -6,6 +6,11 @@ from bpfinspect.isa import encoding as E
 
 _SLOT = struct.Struct("<BBhi")
 
+# opcodes by what they are, for loops over every instruction (a set lookup, not a property)
+JUMP_CODES = frozenset(c for c in range(256) if (c & 0x07) in (E.JMP, E.JMP32)
+                       and (c & 0xF0) not in (E.CALL, E.EXIT))
+UNCONDITIONAL_CODES = frozenset((E.CODE_JA, E.CODE_GOTOL, E.CODE_GOTOX))
+
 
 class Insn:
     """One instruction at slot `index`. For ld_imm64, `next_imm` is the second slot's imm and

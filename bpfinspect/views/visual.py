@@ -60,6 +60,12 @@ class _Notes:
         self.protos = {off: text for off, text in x.protos if text}
         self.lines = LineIndex(x.lines) if x.lines else None
         self.linum = linum
+        self.escaped = {}  # instruction bytes -> its text escaped for a record label
+
+    def escape(self, insn, text):
+        """An instruction's text escaped for a record label, once per distinct instruction."""
+        s = self.escaped[insn.raw] = _insn_text(text(insn))
+        return s
 
     def source(self, line):
         if line.text is None or not line.text:
@@ -77,8 +83,9 @@ def _block_label(func, block, notes, text, opcodes):
     if not opcodes and notes.lines is None and not notes.protos:
         # the common case: plain instructions, formatted in one pass
         base = func.start
+        escaped = notes.escaped
         return "{\\\n%s\\l\\\n}" % "\\l\\\n| ".join(
-            ["%u: %s" % (insn.index - base, text(insn).translate(_INSN_ESCAPES))
+            ["%u: %s" % (insn.index - base, escaped.get(insn.raw) or notes.escape(insn, text))
              for insn in block.insns])
     out = ["{\\\n"]
     last_line = None
