@@ -35,28 +35,43 @@ BIG = "{big}"
 BIGMAP = "{bigmap}"
 BRANCHY = "{branchy}"  # BRANCHY_INSNS instructions, a conditional jump in every third
 BRANCHY_INSNS = 2000
+# targets: (measure, limit, bpftool) with measure "ratio" (plain time / time) or "marginal"
+# (time beyond `version` / the same of bpftool), against Debian's bpftool 7.1 or the newest
+# (7.8, $BPFTOOL_NEWEST); a target against a bpftool that was not run is not judged
+def _t(measure, limit, tool):
+    return (measure, limit, tool)
+
+
 CASES = [
-    ("version vs import click", ["version"], [sys.executable, "-c", "import click"], 1.15),
-    ("prog show", ["prog", "show"], ["bpftool", "prog", "show"], 2.0),
-    ("-j prog show", ["-j", "prog", "show"], ["bpftool", "-j", "prog", "show"], 2.0),
+    ("version vs import click", ["version"], [sys.executable, "-c", "import click"],
+     [_t("ratio", 1.15, "7.1")]),
+    ("prog show", ["prog", "show"], ["bpftool", "prog", "show"],
+     [_t("marginal", 2.0, "7.1"), _t("ratio", 1.0, "7.8")]),
+    ("-j prog show", ["-j", "prog", "show"], ["bpftool", "-j", "prog", "show"],
+     [_t("marginal", 2.0, "7.1"), _t("ratio", 1.0, "7.8")]),
     ("dump xlated 100k", ["prog", "dump", "xlated", "pinned", BIG],
-     ["bpftool", "prog", "dump", "xlated", "pinned", BIG], 1.0),
+     ["bpftool", "prog", "dump", "xlated", "pinned", BIG],
+     [_t("ratio", 1.0, "7.1"), _t("ratio", 1.0, "7.8")]),
     ("-j dump xlated 100k", ["-j", "prog", "dump", "xlated", "pinned", BIG],
-     ["bpftool", "-j", "prog", "dump", "xlated", "pinned", BIG], 1.0),
+     ["bpftool", "-j", "prog", "dump", "xlated", "pinned", BIG],
+     [_t("ratio", 1.0, "7.1"), _t("ratio", 1.0, "7.8")]),
     ("visual 100k", ["prog", "dump", "xlated", "pinned", BIG, "visual"],
-     ["bpftool", "prog", "dump", "xlated", "pinned", BIG, "visual"], 1.0),
+     ["bpftool", "prog", "dump", "xlated", "pinned", BIG, "visual"],
+     [_t("ratio", 1.0, "7.1"), _t("ratio", 1.0, "7.8")]),
     ("visual 2k branchy", ["prog", "dump", "xlated", "pinned", BRANCHY, "visual"],
-     ["bpftool", "prog", "dump", "xlated", "pinned", BRANCHY, "visual"], 1.0),
+     ["bpftool", "prog", "dump", "xlated", "pinned", BRANCHY, "visual"],
+     [_t("ratio", 1.0, "7.1"), _t("ratio", 1.0, "7.8")]),
     ("btf dump vmlinux", ["btf", "dump", "file", VMLINUX],
-     ["bpftool", "btf", "dump", "file", VMLINUX], 2.0),
+     ["bpftool", "btf", "dump", "file", VMLINUX], [_t("ratio", 1.5, "7.1")]),
     ("btf dump vmlinux format c", ["btf", "dump", "file", VMLINUX, "format", "c"],
-     ["bpftool", "btf", "dump", "file", VMLINUX, "format", "c"], 1.5),
+     ["bpftool", "btf", "dump", "file", VMLINUX, "format", "c"], [_t("ratio", 1.5, "7.8")]),
+    # 7.1's format c is unsorted; the newest's unsorted form is asked for by name
     ("... format c unsorted", ["btf", "dump", "file", VMLINUX, "format", "c", "unsorted"],
-     ["bpftool", "btf", "dump", "file", VMLINUX, "format", "c"], 1.5),
+     ["bpftool", "btf", "dump", "file", VMLINUX, "format", "c"], [_t("ratio", 1.2, "7.1")]),
     ("map dump 1M", ["map", "dump", "pinned", BIGMAP],
-     ["bpftool", "map", "dump", "pinned", BIGMAP], 0.5),
+     ["bpftool", "map", "dump", "pinned", BIGMAP], [_t("ratio", 0.5, "7.1")]),
     ("-j map dump 1M", ["-j", "map", "dump", "pinned", BIGMAP],
-     ["bpftool", "-j", "map", "dump", "pinned", BIGMAP], 0.5),
+     ["bpftool", "-j", "map", "dump", "pinned", BIGMAP], [_t("ratio", 0.5, "7.1")]),
 ]
 # (what, bpfinspect argv, reference argv, target for the time beyond start-up): ratio = (ours -
 # `bpfinspect version`) / reference, issue 11's measure, judged against the newest bpftool
@@ -82,10 +97,11 @@ RESULTS = []
 
 
 def result(command, ours_ms, ref_ms=None, newest_ms=None, ratio=None, marginal=None,
-           target=None, kind="ratio", met=None, note=""):
+           target=None, kind="ratio", met=None, note="", ratio78=None, marginal78=None):
     RESULTS.append({"command": command, "bpfinspect_ms": _round(ours_ms),
                     "bpftool71_ms": _round(ref_ms), "bpftool78_ms": _round(newest_ms),
                     "ratio": _round(ratio, 3), "marginal_ratio": _round(marginal, 3),
+                    "ratio_78": _round(ratio78, 3), "marginal_ratio_78": _round(marginal78, 3),
                     "target": target, "target_kind": kind, "met": met, "note": note})
 
 
@@ -96,17 +112,29 @@ def _round(value, digits=1):
 def summary():
     """The run's figures as one table, and as JSON in $BENCH_JSON when given."""
     print()
-    print("%-28s %10s %10s %10s %8s %9s %10s %s" % (
-        "command", "bpfinspect", "bpftool", "newest", "ratio", "marginal", "target", "met"))
+    row = "%-28s %10s %10s %10s %7s %8s %7s %8s %-3s %s"
+    print(row % ("command", "bpfinspect", "bpftool7.1", "newest", "ratio", "marginal",
+                 "ratio", "marginal", "met", "target"))
+    print(row % ("", "", "", "", "(7.1)", "(7.1)", "(new)", "(new)", "", ""))
+
+    def ms(v):
+        return "-" if v is None else "%.1fms" % v
+
+    def x(v):
+        return "-" if v is None else "%.2fx" % v
+
     for r in RESULTS:
-        def ms(v):
-            return "-" if v is None else "%.1fms" % v
-        print("%-28s %10s %10s %10s %8s %9s %10s %s" % (
-            r["command"][:28], ms(r["bpfinspect_ms"]), ms(r["bpftool71_ms"]),
-            ms(r["bpftool78_ms"]), "-" if r["ratio"] is None else "%.2fx" % r["ratio"],
-            "-" if r["marginal_ratio"] is None else "%.2fx" % r["marginal_ratio"],
-            "-" if r["target"] is None else "%s %s" % (r["target"], r["target_kind"]),
-            {True: "yes", False: "NO", None: "-"}[r["met"]]))
+        target = r["target"]
+        if isinstance(target, list):
+            target = ", ".join("%s <= %g vs %s" % m for m in target)
+        elif target is not None:
+            target = "%s %s" % (target, r["target_kind"])
+        print(row % (r["command"][:28], ms(r["bpfinspect_ms"]), ms(r["bpftool71_ms"]),
+                     ms(r["bpftool78_ms"]), x(r["ratio"]), x(r["marginal_ratio"]),
+                     x(r["ratio_78"]), x(r["marginal_ratio_78"]),
+                     {True: "yes", False: "NO", None: "-"}[r["met"]], target or "-"))
+        if r["note"]:
+            print("%28s   %s" % ("", r["note"]))
     path = os.environ.get("BENCH_JSON")
     if path:
         import json
@@ -114,6 +142,14 @@ def summary():
         with open(path, "w") as f:
             json.dump(RESULTS, f, indent=1)
         print("written to", path)
+
+
+def judge(targets, figures):
+    """True when every target whose bpftool was run is met, None when none could be judged;
+    `figures` maps (measure, tool) to the measured value (None: not run)."""
+    verdicts = [figures.get((m, tool)) <= limit for m, limit, tool in targets
+                if figures.get((m, tool)) is not None]
+    return all(verdicts) if verdicts else None
 
 
 def run_once(argv, timeout=None):
@@ -125,15 +161,16 @@ def run_once(argv, timeout=None):
     return time.perf_counter() - start
 
 
-def timed_pair(ours, reference):
-    """Median wall times (ours, reference) of REPEAT alternating runs, after a warm-up of
-    each; reference None when it ran longer than SLOW (then it runs once)."""
+def timed_pair(ours, reference, repeat=None):
+    """Median wall times (ours, reference) of REPEAT alternating runs (`repeat` if given),
+    after a warm-up of each; reference None when it ran longer than SLOW (then it runs
+    once)."""
     run_once(ours)
     first = run_once(reference, SLOW)
     if first is None:
-        return statistics.median(run_once(ours) for _ in range(REPEAT)), None
+        return statistics.median(run_once(ours) for _ in range(repeat or REPEAT)), None
     a, b = [], []
-    for _ in range(REPEAT if first < 1.0 else REPEAT_SLOW):
+    for _ in range(repeat or (REPEAT if first < 1.0 else REPEAT_SLOW)):
         a.append(run_once(ours))
         b.append(run_once(reference))
     return statistics.median(a), statistics.median(b)
@@ -378,6 +415,139 @@ def map_diff_costs(ours, bpffs, bigmap):
         os.unlink(other)
 
 
+BUSY_PROCESSES, BUSY_FDS = 2000, 20
+
+
+def busy_host(ours, starts, newest):
+    """`prog show` with BUSY_PROCESSES more processes holding BUSY_FDS fds each (half of
+    them a program's), where finding `pids` costs most."""
+    from tests import loader
+
+    prog = loader.load(loader.assemble([(0xb7, 0, 0, 0, 0), (0x95, 0, 0, 0, 0)]), "bench_busy")
+    null = os.open("/dev/null", os.O_RDONLY)
+    held = [os.dup(prog if i % 2 else null) for i in range(BUSY_FDS)]
+    sleepers = []
+    try:
+        for _ in range(BUSY_PROCESSES):
+            sleepers.append(subprocess.Popen(["sleep", "3600"], pass_fds=held,
+                                             stdin=subprocess.DEVNULL))
+        print("busy host: %d more processes holding %d fds each" % (BUSY_PROCESSES, BUSY_FDS))
+        for what, args in (("prog show, busy host", ["prog", "show"]),
+                           ("-j prog show, busy host", ["-j", "prog", "show"])):
+            FIGURES[what] = time_case(what, ours + args, ["bpftool"] + args,
+                                      [_t("ratio", 1.0, "7.8")], starts, newest)
+    finally:
+        for p in sleepers:
+            p.kill()
+        for p in sleepers:
+            p.wait()
+        for fd in held + [null, prog]:
+            os.close(fd)
+
+
+SLOPE_PROGRAMS, SLOPE_ENTRIES = 10000, 10000000
+
+
+def slopes(ours, bpffs, obj, starts, newest):
+    """How cost grows: `prog show` at PROGRAMS and SLOPE_PROGRAMS programs, `map dump` at
+    MAP_ENTRIES and SLOPE_ENTRIES entries, as time per object for each tool, and the dump's
+    peak RSS at both sizes (flat: it streams)."""
+    from tests import loader
+
+    extra = os.path.join(bpffs, "more")
+    os.makedirs(extra)
+    try:
+        for i in range(SLOPE_PROGRAMS - PROGRAMS):
+            subprocess.run(["bpftool", "prog", "load", obj, os.path.join(extra, "p%d" % i)],
+                           check=True, stderr=subprocess.DEVNULL)
+        big = time_case("prog show (10,000 programs)", ours + ["prog", "show"],
+                        ["bpftool", "prog", "show"], [_t("ratio", 1.0, "7.8")], starts, newest,
+                        REPEAT_SLOW)
+        _slope("prog show", FIGURES.get("prog show"), big, SLOPE_PROGRAMS - PROGRAMS, "program")
+    finally:
+        subprocess.run(["rm", "-rf", extra])
+    path = os.path.join(bpffs, "map10m")
+    start = time.perf_counter()
+    loader.big_hash_map(path, SLOPE_ENTRIES, "bench_hash10m")
+    print("a hash map of %d entries (loaded in %.1fs)" % (SLOPE_ENTRIES,
+                                                         time.perf_counter() - start))
+    try:
+        big = time_case("map dump 10M", ours + ["map", "dump", "pinned", path],
+                        ["bpftool", "map", "dump", "pinned", path], [_t("ratio", 0.5, "7.1")],
+                        starts, None, 1)
+        _slope("map dump", FIGURES.get("map dump 1M"), big, SLOPE_ENTRIES - MAP_ENTRIES, "entry")
+        small_rss = peak_rss_mib(ours + ["map", "dump", "pinned", os.path.join(bpffs, "bigmap")])
+        big_rss = peak_rss_mib(ours + ["map", "dump", "pinned", path])
+        print("%-26s %9.1f MiB peak RSS at 1M, %.1f MiB at 10M %s" % (
+            "map dump", small_rss, big_rss, "flat" if big_rss <= small_rss * 1.25 else "GROWS"))
+        result("map dump peak RSS 1M -> 10M", None, target="flat", kind="",
+               met=big_rss <= small_rss * 1.25, note="%.1f MiB -> %.1f MiB" % (small_rss, big_rss))
+    finally:
+        os.unlink(path)
+
+
+def _slope(what, small, big, more, unit):
+    """Time per object between two sizes, for each tool timed at both."""
+    if not small or not big:
+        return
+    names = ("bpfinspect", "bpftool 7.1", "newest")
+    parts = []
+    for name, a, b in zip(names, small, big):
+        if a is not None and b is not None:
+            parts.append("%s %.2f us" % (name, (b - a) / more * 1e6))
+    print("%-26s per %s: %s" % (what + " slope", unit, ", ".join(parts)))
+    result(what + " slope (per %s)" % unit, None, note="; ".join(parts))
+
+
+FIGURES = {}  # command -> (ours, 7.1, 7.8) seconds, for the slopes
+
+
+def start_ups(ours, newest):
+    """Median start-up times: (bpfinspect version, bpftool version, newest's version)."""
+    our = statistics.median(run_once(ours + ["version"]) for _ in range(REPEAT))
+    ref = statistics.median(run_once(["bpftool", "version"]) for _ in range(REPEAT))
+    new = (statistics.median(run_once([newest, "version"]) for _ in range(REPEAT))
+           if newest else None)
+    print("start-up: bpfinspect version %.1fms, bpftool version %.1fms%s" % (
+        our * 1000, ref * 1000, ", newest %.1fms" % (new * 1000) if new else ""))
+    return our, ref, new
+
+
+def time_case(what, ours, reference, targets, starts, newest, repeat=None):
+    """Times `ours` against `reference` (Debian's bpftool) and, when given, the newest
+    bpftool on the same argv; prints one line, records the result; (ours, 7.1, 7.8)."""
+    a, b = timed_pair(ours, reference, repeat)
+    c = None
+    if newest and reference[0] == "bpftool" and any(t[2] == "7.8" for t in targets):
+        c = timed_pair(ours, [newest] + reference[1:], repeat)[1]
+    our_start, ref_start, new_start = starts
+    figures = {}
+    if b is not None:
+        figures[("ratio", "7.1")] = a / b
+        if reference[0] == "bpftool" and b > ref_start:
+            figures[("marginal", "7.1")] = (a - our_start) / (b - ref_start)
+    if c is not None:
+        figures[("ratio", "7.8")] = a / c
+        if c > new_start:
+            figures[("marginal", "7.8")] = (a - our_start) / (c - new_start)
+    met = judge(targets, figures)
+    note = ""
+    if b is None:
+        note = "bpftool 7.1 stopped after %d s (ratio < %.3fx)" % (SLOW, a / SLOW)
+        if any(t[2] == "7.1" for t in targets):
+            met = met is not False
+    print("%-26s %10.1fms %11s %11s %s %s" % (
+        what, a * 1000, "> %ds" % SLOW if b is None else "%.1fms" % (b * 1000),
+        "-" if c is None else "%.1fms" % (c * 1000),
+        " ".join("%s %s %.2fx" % (m, tool, v) for (m, tool), v in sorted(figures.items())),
+        {True: "ok", False: "SLOW", None: ""}[met]))
+    result(what, a * 1000, None if b is None else b * 1000, None if c is None else c * 1000,
+           ratio=figures.get(("ratio", "7.1")), marginal=figures.get(("marginal", "7.1")),
+           ratio78=figures.get(("ratio", "7.8")),
+           marginal78=figures.get(("marginal", "7.8")), target=targets, met=met, note=note)
+    return a, b, c
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench: needs root")
@@ -403,33 +573,15 @@ def main():
         subst = {BIG: big, BIGMAP: bigmap, BRANCHY: load_branchy(bpffs)}
         # the installed command, as users run it (make bench installs the current sources)
         ours = [os.path.join(os.path.dirname(sys.executable), "bpfinspect")]
-        # start-up of both, for the marginal ratio: (ours - our version) / (bpftool's - its)
-        our_start = statistics.median(run_once(ours + ["version"]) for _ in range(REPEAT))
-        ref_start = statistics.median(run_once(["bpftool", "version"]) for _ in range(REPEAT))
-        print("start-up: bpfinspect version %.1fms, bpftool version %.1fms"
-              % (our_start * 1000, ref_start * 1000))
-        print("%-26s %12s %12s %8s %8s %9s" % ("command", "bpfinspect", "reference", "ratio",
-                                             "target", "marginal"))
+        newest = os.environ.get("BPFTOOL_NEWEST")  # bpftool 7.8, where given
+        starts = start_ups(ours, newest)
         only = os.environ.get("BENCH_ONLY")  # a substring of the commands to time
-        for what, args, reference, target in CASES:
+        for what, args, reference, targets in CASES:
             if only and only not in what:
                 continue
             args = [subst.get(a, a) for a in args]
             reference = [subst.get(a, a) for a in reference]
-            a, b = timed_pair(ours + args, reference)
-            if b is None:
-                print("%-26s %10.1fms %11s %8s %7.2fx ok (reference stopped after %d s)" % (
-                    what, a * 1000, "> %ds" % SLOW, "< %.3fx" % (a / SLOW), target, SLOW))
-                result(what, a * 1000, None, ratio=a / SLOW, target=target, met=True,
-                       note="bpftool stopped after %d s" % SLOW)
-                continue
-            marginal = ((a - our_start) / (b - ref_start) if b > ref_start and
-                        reference[0] == "bpftool" else None)
-            print("%-26s %10.1fms %10.1fms %7.2fx %7.2fx %s %9s" % (
-                what, a * 1000, b * 1000, a / b, target, "ok" if a / b <= target else "SLOW",
-                "-" if marginal is None else "%.2fx" % marginal))
-            result(what, a * 1000, b * 1000, ratio=a / b, marginal=marginal, target=target,
-                   met=a / b <= target)
+            FIGURES[what] = time_case(what, ours + args, reference, targets, starts, newest)
         if not only or "top" in only:
             top_costs(ours)
         if not only or "exporter" in only:
@@ -477,6 +629,10 @@ def main():
                    met=rss <= MAX_RSS_MIB, note="%.1f MiB" % rss)
         if not only or "diff" in only:
             map_diff_costs(ours, bpffs, bigmap)
+        if not only or "busy" in only:
+            busy_host(ours, starts, newest)
+        if not only or "slope" in only:
+            slopes(ours, bpffs, obj, starts, newest)
         summary()
     finally:
         subprocess.run(["umount", "-l", bpffs])
