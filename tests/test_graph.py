@@ -15,6 +15,7 @@ import pytest
 
 from bpfinspect import model
 from bpfinspect.api import graph as api_graph
+from bpfinspect.errors import NoSuchObject
 from bpfinspect.views import graph as view
 from tests.kernel import ROOT, bpfinspect, need, need_root
 
@@ -431,3 +432,53 @@ def test_walks_for():
     assert api_graph.walks_for(g, {"xdp", "tracepoint"}) == {"net", "cgroup", "perf"}
     g = api_graph.assemble([_prog(1, "socket_filter")], [], [], api_graph.Contents())
     assert api_graph.walks_for(g, {"socket_filter", "kprobe"}) == set()
+
+
+def _system(monkeypatch, progs, links=(), cgroups=None):
+    """api.graph.graph() on hand-built records: the listings give `progs` and `links`, and
+    each walk of api/unlinked.py is recorded, not made (it attaches nothing; the cgroup
+    walk finds the cgroups `cgroups`, {id: path})."""
+    from bpfinspect.api import listing
+
+    records = {"prog": progs, "map": [], "link": list(links)}
+    monkeypatch.setattr(listing, "iter_records", lambda kind, **_kw: iter(records[kind]))
+    made = []
+
+    def walk(name, contents):
+        made.append(name)
+        contents.walked.add(name)
+        if name == "cgroup":
+            contents.cgroups.update(cgroups or {})
+
+    monkeypatch.setattr(api_graph, "walk", walk)
+    return made
+
+
+def test_walks_only_where_needed(monkeypatch):
+    """The net, cgroup and perf walks are made for the whole graph only when a program of a
+    type they can find exists, and for a selector only when what it reaches has one (perf:
+    also where it reaches a process); a dev, cgroup or pid selector starts with the walk that
+    finds the attach points (or perf events) it names."""
+    owner = model.Owner(10, "loader")
+    progs = [_prog(1, "socket_filter", pids=[owner]),
+             _prog(2, "xdp", pids=[model.Owner(11, "x")]), _prog(3, "cgroup_skb")]
+    made = _system(monkeypatch, progs)
+    api_graph.graph()
+    assert made == ["net", "cgroup"]
+    del made[:]
+    assert [n.id for n in api_graph.graph(("pid", 10)).nodes] == ["proc:10", "prog:1"]
+    assert made == []  # no tracepoint or kprobe program: perf events hold none
+    with pytest.raises(NoSuchObject):
+        api_graph.graph(("dev", "eth0"))
+    assert made == ["net"]
+    del made[:]
+    api_graph.graph(("pid", 11))
+    assert made == ["net"]  # reached an xdp program
+    del made[:]
+    links = [model.Link(5, "cgroup", 3, 3, model.LinkCgroup(100, "cgroup_inet_ingress"))]
+    made = _system(monkeypatch, progs + [_prog(4, "tracepoint")], links, {100: "/cg"})
+    api_graph.graph(("cgroup", "/cg"))
+    assert made == ["cgroup"]
+    del made[:]
+    api_graph.graph(("pid", 10))
+    assert made == ["perf"]
