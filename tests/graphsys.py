@@ -16,13 +16,15 @@ and attachments without a link:
   peer PEER (grv1: one device cannot have generic and driver XDP at once);
 - gr_tc a direct-action cls_bpf filter on IFNAME's clsact ingress (`tc filter`), unpinned,
   its fd closed: only the filter keeps it;
+- gr_tcx2 attached with BPF_PROG_ATTACH on IFNAME's tcx ingress, beside gr_tcx's tcx link;
+- gr_flow, the flow dissector of NETNS_PATH, attached with BPF_PROG_ATTACH;
 - gr_tp (tracepoint) on syscalls:sys_enter_getpgid and gr_up (kprobe type) on a uprobe of
   this Python at UPROBE_OFFSET, each with PERF_EVENT_IOC_SET_BPF on a perf event this
   process keeps open; their program fds are closed.
 
 Prints {"pid", "caller", "target", "cg", "xdp", "jmp", "outer", "inner", "cg_link",
-"xdp_link", "pin", "cg2", "cg_eg", "nl_xdp", "tc", "tp", "up", "up_path"} (ids, paths) on
-one line."""
+"xdp_link", "pin", "cg2", "cg_eg", "nl_xdp", "tc", "tp", "up", "tcx", "tcx_link", "tcx2",
+"flow", "up_path", "netns_ino"} (ids, paths) on one line."""
 
 import ctypes
 import json
@@ -31,8 +33,9 @@ import socket
 import subprocess
 import sys
 
-from tests.linkhooks import (A_CG_EGRESS, A_CG_INGRESS, A_XDP, PT_CGROUP_SKB, PT_KPROBE,
-                             PT_SCHED_CLS, PT_TRACEPOINT, PT_XDP, _libc, _ptr, link_create,
+from tests.linkhooks import (A_CG_EGRESS, A_CG_INGRESS, A_FLOW_DISSECTOR, A_TCX_INGRESS, A_XDP,
+                             PT_CGROUP_SKB, PT_FLOW_DISSECTOR, PT_KPROBE, PT_SCHED_CLS,
+                             PT_TRACEPOINT, PT_XDP, _libc, _ptr, link_create,
                              perf_event_open, prog_load, u64)
 from tests.nethooks import BPF_OBJ_GET_INFO_BY_FD, obj_pin, object_id, sys_bpf, u32s
 
@@ -127,7 +130,15 @@ def main(bpffs, cgroup_dir, netns_path, ifname):
     if _libc.setns(ns, 0x40000000) != 0:  # CLONE_NEWNET
         raise OSError(ctypes.get_errno(), "setns")
     xdp = prog_load(PT_XDP, "gr_xdp", 2, A_XDP)
-    xdp_link = link_create(xdp, socket.if_nametoindex(ifname), A_XDP)
+    ifindex = socket.if_nametoindex(ifname)
+    xdp_link = link_create(xdp, ifindex, A_XDP)
+    tcx = prog_load(PT_SCHED_CLS, "gr_tcx", 0, A_TCX_INGRESS)
+    tcx_link = link_create(tcx, ifindex, A_TCX_INGRESS)
+    tcx2 = prog_load(PT_SCHED_CLS, "gr_tcx2", 0, A_TCX_INGRESS)
+    prog_attach(tcx2, ifindex, A_TCX_INGRESS, 0)
+    flow = prog_load(PT_FLOW_DISSECTOR, "gr_flow", 1, A_FLOW_DISSECTOR)
+    prog_attach(flow, 0, A_FLOW_DISSECTOR, 0)  # this process's netns
+    out["netns_ino"] = os.fstat(ns).st_ino
     nl_xdp = prog_load(PT_XDP, "gr_nl_xdp", 2)
     attached_by(nl_xdp, os.path.join(bpffs, "graph", "nl_xdp"),
                 "ip", "link", "set", "dev", PEER, "xdpgeneric", "pinned",
@@ -141,7 +152,8 @@ def main(bpffs, cgroup_dir, netns_path, ifname):
     for name, fd in (("caller", caller), ("target", target), ("cg", cg_prog), ("xdp", xdp),
                      ("cg_link", cg_link), ("xdp_link", xdp_link), ("cg2", cg2),
                      ("cg_eg", cg_eg), ("nl_xdp", nl_xdp), ("tc", tc), ("tp", tp),
-                     ("up", up)):
+                     ("up", up), ("tcx", tcx), ("tcx_link", tcx_link), ("tcx2", tcx2),
+                     ("flow", flow)):
         out[name] = object_id(fd)
     for fd in (cg_eg, tc, tp, up):  # held by their attachments only
         os.close(fd)

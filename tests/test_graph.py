@@ -87,24 +87,29 @@ def _expected(s, how="pid"):
     device's clsact ingress)."""
     proc = "proc:%d" % s["pid"]
     p = {k: "prog:%d" % s[k] for k in ("caller", "target", "cg", "xdp", "cg2", "nl_xdp",
-                                       "tp", "up")}
-    held = [p[k] for k in ("caller", "target", "cg", "xdp", "cg2", "nl_xdp")]
+                                       "tp", "up", "tcx", "tcx2", "flow")}
+    held = [p[k] for k in ("caller", "target", "cg", "xdp", "cg2", "nl_xdp", "tcx", "tcx2",
+                           "flow")]
     m = {k: "map:%d" % s[k] for k in ("jmp", "outer", "inner")}
-    lk = {k: "link:%d" % s[k] for k in ("cg_link", "xdp_link")}
+    lk = {k: "link:%d" % s[k] for k in ("cg_link", "xdp_link", "tcx_link")}
     cg = "cgroup:cgroup_inet_ingress:" + s["cgroup"]
     dev = "dev:%s:xdp" % IFNAME
     nl = "dev:grv1:xdpgeneric"
     tp = "tracepoint:sys_enter_getpgid"
     up = "uprobe:uprobe:%s+0x1010" % s["up_path"]
+    tcx = "dev:%s:tcx_ingress" % IFNAME
+    flow = "netns:%d:flow_dissector" % s["netns_ino"]
     pin = "pin:" + s["pin"]
-    nodes = {proc, *p.values(), *m.values(), *lk.values(), cg, dev, nl, tp, up, pin}
+    nodes = {proc, *p.values(), *m.values(), *lk.values(), cg, dev, nl, tp, up, tcx, flow, pin}
     edges = {(proc, x, "holds") for x in (*held, *m.values(), *lk.values(), tp, up)}
     edges |= {(p["caller"], m["jmp"], "uses"), (p["caller"], p["target"], "tail_calls"),
               (p["caller"], pin, "pinned"), (m["outer"], m["inner"], "inner_map"),
               (p["cg"], lk["cg_link"], "binds"), (lk["cg_link"], cg, "attached"),
               (p["xdp"], lk["xdp_link"], "binds"), (lk["xdp_link"], dev, "attached"),
               (p["cg2"], cg, "attached"), (p["nl_xdp"], nl, "attached"),
-              (p["tp"], tp, "attached"), (p["up"], up, "attached")}
+              (p["tp"], tp, "attached"), (p["up"], up, "attached"),
+              (p["tcx"], lk["tcx_link"], "binds"), (lk["tcx_link"], tcx, "attached"),
+              (p["tcx2"], tcx, "attached"), (p["flow"], flow, "attached")}
     if how == "cgroup":
         egress = "cgroup:cgroup_inet_egress:" + s["cgroup"]
         nodes |= {"prog:%d" % s["cg_eg"], egress}
@@ -150,7 +155,8 @@ def test_depth(system):
                            ("proc:%d" % s["pid"], "map:%d" % s["outer"], "holds"),
                            ("proc:%d" % s["pid"], "map:%d" % s["inner"], "holds")})
     doc = json.loads(_in_ns("-j", "graph", "dev", IFNAME, "--depth", "0").stdout)
-    assert _sets(doc) == ({"dev:%s:xdp" % IFNAME, "dev:%s:clsact/ingress" % IFNAME}, set())
+    assert _sets(doc) == ({"dev:%s:xdp" % IFNAME, "dev:%s:clsact/ingress" % IFNAME,
+                           "dev:%s:tcx_ingress" % IFNAME}, set())
     doc = json.loads(_in_ns("-j", "graph", "cgroup", s["cgroup"], "--depth", "1").stdout)
     ingress = "cgroup:cgroup_inet_ingress:" + s["cgroup"]
     egress = "cgroup:cgroup_inet_egress:" + s["cgroup"]
@@ -185,7 +191,10 @@ def test_attach_points_without_a_link(system):
              {"label": "tracepoint\nsys_enter_getpgid", "tracepoint": "sys_enter_getpgid"}),
             ("uprobe:uprobe:%s+0x1010" % s["up_path"],
              {"label": "uprobe\n%s+0x1010" % s["up_path"], "probe": "uprobe",
-              "path": s["up_path"], "offset": 0x1010})):
+              "path": s["up_path"], "offset": 0x1010}),
+            ("netns:%d:flow_dissector" % s["netns_ino"],
+             {"label": "netns %d\nflow_dissector" % s["netns_ino"],
+              "netns_ino": s["netns_ino"], "attach_type": "flow_dissector"})):
         assert nodes[node_id] == dict(id=node_id, kind="attach", **fields)
     # the link's program is on the ingress once, through its link; gr_cg2 beside it directly
     edges = {(e["src"], e["dst"], e["kind"]) for e in doc["edges"]}
@@ -193,9 +202,13 @@ def test_attach_points_without_a_link(system):
     assert {e for e in edges if e[1] == ingress} == {
         ("link:%d" % s["cg_link"], ingress, "attached"),
         ("prog:%d" % s["cg2"], ingress, "attached")}
-    # the XDP link's program, which netlink reports too, only through its link
-    assert [e for e in edges if e[0] == "prog:%d" % s["xdp"]] == [
-        ("prog:%d" % s["xdp"], "link:%d" % s["xdp_link"], "binds")]
+    tcx = "dev:%s:tcx_ingress" % IFNAME
+    assert {e for e in edges if e[1] == tcx} == {
+        ("link:%d" % s["tcx_link"], tcx, "attached"), ("prog:%d" % s["tcx2"], tcx, "attached")}
+    # the links' programs, which netlink and the tcx query report too, only through links
+    for prog, link in (("xdp", "xdp_link"), ("tcx", "tcx_link")):
+        assert [e for e in edges if e[0] == "prog:%d" % s[prog]] == [
+            ("prog:%d" % s[prog], "link:%d" % s[link], "binds")]
 
 
 def test_dot_stable_and_rendered(system, tmp_path):
@@ -204,6 +217,9 @@ def test_dot_stable_and_rendered(system, tmp_path):
     second = _in_ns("graph", "pid", str(s["pid"]))
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout
+    # JSON too, with attachments without a link from every walk
+    runs = [_in_ns("-j", "graph", "dev", IFNAME).stdout for _ in range(2)]
+    assert runs[0] == runs[1] and "tracepoint:sys_enter_getpgid" in runs[0]
     dot = first.stdout
     assert dot.startswith("digraph bpf {\n\trankdir=LR;\n")
     assert '\tsubgraph "cluster_proc_%d" {' % s["pid"] in dot
