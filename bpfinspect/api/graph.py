@@ -2,9 +2,11 @@
 
 What is read, once: every program, map and link with the processes holding them and where
 they are pinned; the current contents of prog_array maps (tail calls) and of map-in-map
-maps (inner maps); the programs in struct_ops maps; each link's attach point. Attach points
-come from links only: programs attached without a link (netlink XDP, tc filters, cgroup
-attachments made with BPF_PROG_ATTACH, perf events a process holds) are not drawn.
+maps (inner maps); the programs in struct_ops maps; each link's attach point; and where
+programs are attached without a link (api/unlinked.py: netlink XDP, tcx without a link, tc
+filters, the flow dissector; cgroup attachments made with BPF_PROG_ATTACH; perf events a
+process holds), a walk each, made only when the graph (or the part a selector keeps) has a
+program of a type that walk can find.
 
 assemble() is pure (records in, Graph out) so that a hand-built system can be drawn;
 neighbourhood() narrows a Graph to what a selector names."""
@@ -12,6 +14,7 @@ neighbourhood() narrows a Graph to what a selector names."""
 import os
 
 from bpfinspect import model
+from bpfinspect.api import graphpoints as points
 from bpfinspect.errors import BpfError, NoSuchObject, UsageError
 
 KIND_ORDER = {kind: i for i, kind in enumerate(model.GRAPH_KINDS)}
@@ -22,16 +25,26 @@ SELECTOR_KINDS = ("prog", "map", "link", "pid", "cgroup", "dev")
 class Contents:
     """What collect() read beside the records: {prog_array map id: program ids},
     {map-in-map id: inner map ids}, {struct_ops map id: program ids}, {cgroup id: path},
-    the ids of kernel BTF objects (vmlinux and modules), and notes on what failed."""
+    the ids of kernel BTF objects (vmlinux and modules), and notes on what failed; and the
+    attachments without a link: `net` (model.NetShow) with `netns_ino` (its namespace's
+    inode), `cgroup_nodes` (model.CgroupNode), `perf` (model.PerfAttachment) with `comms`
+    ({pid: comm}); `walked`: the names of the walks made ("net", "cgroup", "perf")."""
 
     def __init__(self, tail_calls=None, inner_maps=None, struct_ops=None, cgroups=None,
-                 kernel_btf_ids=(), notes=()):
+                 kernel_btf_ids=(), notes=(), net=None, netns_ino=None, cgroup_nodes=(),
+                 perf=(), comms=None):
         self.tail_calls = tail_calls or {}
         self.inner_maps = inner_maps or {}
         self.struct_ops = struct_ops or {}
         self.cgroups = cgroups or {}
         self.kernel_btf_ids = frozenset(kernel_btf_ids)
         self.notes = list(notes)
+        self.net = net
+        self.netns_ino = netns_ino
+        self.cgroup_nodes = list(cgroup_nodes)
+        self.perf = list(perf)
+        self.comms = comms or {}
+        self.walked = set()
 
 
 def _sort_key(node):
@@ -39,69 +52,6 @@ def _sort_key(node):
     number = rest.split(":", 1)[0]
     return (KIND_ORDER[node.kind], kind, (0, int(number), rest) if number.isdigit()
             else (1, 0, rest))
-
-
-def _attach(detail, link, contents):
-    """(node id, label, fields) of a link's attach point; None when it has none (the link
-    binds to a map instead, or its type has no body)."""
-    d = detail
-    if isinstance(d, model.LinkCgroup):
-        path = contents.cgroups.get(d.cgroup_id)
-        where = path if path is not None else "cgroup id %u" % d.cgroup_id
-        return ("cgroup:%s:%s" % (d.attach_type, where), "cgroup %s\n%s" % (where, d.attach_type),
-                (("path", path), ("cgroup_id", d.cgroup_id), ("attach_type", d.attach_type)))
-    if isinstance(d, model.LinkDevice):
-        dev = d.devname if d.devname is not None else "ifindex %u" % d.ifindex
-        hook = d.attach_type or link.type
-        return ("dev:%s:%s" % (dev, hook), "%s\n%s" % (dev, hook),
-                (("dev", d.devname), ("ifindex", d.ifindex), ("hook", hook)))
-    if isinstance(d, model.LinkNetns):
-        return ("netns:%u:%s" % (d.netns_ino, d.attach_type),
-                "netns %u\n%s" % (d.netns_ino, d.attach_type),
-                (("netns_ino", d.netns_ino), ("attach_type", d.attach_type)))
-    if isinstance(d, model.LinkRawTracepoint):
-        return ("tracepoint:%s" % d.tp_name, "raw tracepoint\n%s" % d.tp_name,
-                (("tracepoint", d.tp_name),))
-    if isinstance(d, model.LinkTracepoint):
-        return ("tracepoint:%s" % d.tracepoint, "tracepoint\n%s" % d.tracepoint,
-                (("tracepoint", d.tracepoint),))
-    if isinstance(d, model.LinkKprobe):
-        probe = "kretprobe" if d.retprobe else "kprobe"
-        func = "%s+%u" % (d.func, d.offset) if d.offset else str(d.func)
-        return ("kfunc:%s:%s" % (probe, func), "%s\n%s" % (probe, func),
-                (("probe", probe), ("function", d.func), ("offset", d.offset)))
-    if isinstance(d, model.LinkKprobeMulti):
-        probe = "kretprobe_multi" if d.retprobe else "kprobe_multi"
-        return ("kfunc:%s:link%u" % (probe, link.id), "%s\n%u functions" % (probe, d.func_cnt),
-                (("probe", probe), ("functions", [f.func for f in d.funcs])))
-    if isinstance(d, model.LinkUprobe):
-        probe = "uretprobe" if d.retprobe else "uprobe"
-        return ("uprobe:%s:%s+0x%x" % (probe, d.file, d.offset),
-                "%s\n%s+0x%x" % (probe, d.file, d.offset),
-                (("probe", probe), ("path", d.file), ("offset", d.offset)))
-    if isinstance(d, model.LinkUprobeMulti):
-        probe = "uretprobe_multi" if d.retprobe else "uprobe_multi"
-        offsets = [f.offset for f in d.funcs]
-        return ("uprobe:%s:%s:link%u" % (probe, d.path, link.id),
-                "%s\n%s (%u offsets)" % (probe, d.path, d.func_cnt),
-                (("probe", probe), ("path", d.path), ("offsets", offsets)))
-    if isinstance(d, model.LinkPerfEvent):
-        return ("perf:%s:%s:link%u" % (d.event_type, d.event_config, link.id),
-                "perf event\n%s %s" % (d.event_type, d.event_config),
-                (("event_type", d.event_type), ("event_config", d.event_config)))
-    if isinstance(d, model.LinkNetfilter):
-        return ("netfilter:%s:%s:%d" % (d.pf, d.hook, d.prio),
-                "netfilter %s\nhook %s prio %d" % (d.pf, d.hook, d.prio),
-                (("pf", d.pf), ("hook", d.hook), ("prio", d.prio)))
-    if isinstance(d, model.LinkIter):
-        return ("iter:%s" % d.target_name, "iterator\n%s" % d.target_name,
-                (("target", d.target_name),))
-    if isinstance(d, model.LinkTracing) and d.target_obj_id in contents.kernel_btf_ids:
-        return ("kfunc:%s:btf%u:%u" % (d.attach_type, d.target_obj_id, d.target_btf_id),
-                "%s\nbtf %u type %u" % (d.attach_type, d.target_obj_id, d.target_btf_id),
-                (("attach_type", d.attach_type), ("btf_id", d.target_obj_id),
-                 ("btf_type_id", d.target_btf_id)))
-    return None
 
 
 def _traced_program(detail, prog_ids, contents):
@@ -130,10 +80,11 @@ class _Builder:
 
     def holders(self, obj_id, pids):
         for owner in pids or ():
-            proc = self.node("proc:%d" % owner.pid, "process",
-                             "%s (%d)" % (owner.comm, owner.pid),
-                             (("pid", owner.pid), ("comm", owner.comm)))
-            self.edge(proc, obj_id, "holds")
+            self.edge(self.process(owner.pid, owner.comm), obj_id, "holds")
+
+    def process(self, pid, comm):
+        return self.node("proc:%d" % pid, "process", "%s (%d)" % (comm, pid),
+                         (("pid", pid), ("comm", comm)))
 
     def pins(self, obj_id, pinned):
         for path in pinned or ():
@@ -187,6 +138,8 @@ def assemble(programs, maps, links, contents, btf=False):
                 b.edge(mid, "prog:%d" % prog_id, "struct_ops")
         if btf and m.btf_id:
             b.edge(mid, "btf:%d" % m.btf_id, "btf")
+    # (prog id, attach point id) of every link; (prog id, ifindex) of XDP links
+    bound, xdp_bound = set(), set()
     for link in links:
         lid = b.node("link:%d" % link.id, "link", "%s link\nid %d" % (link.type, link.id),
                      (("object_id", link.id), ("type", link.type)))
@@ -202,16 +155,48 @@ def assemble(programs, maps, links, contents, btf=False):
         if traced is not None and link.prog_id in prog_ids:
             b.edge("prog:%d" % link.prog_id, "prog:%d" % traced, "traces")
             continue
-        point = _attach(d, link, contents) if d is not None else None
+        point = points.link_point(d, link, contents) if d is not None else None
         if point is not None:
             node_id, label, fields = point
             b.node(node_id, "attach", label, fields)
             b.edge(lid, node_id, "attached")
+            bound.add((link.prog_id, node_id))
+            if isinstance(d, model.LinkDevice) and d.attach_type is None:
+                xdp_bound.add((link.prog_id, d.ifindex))
+    _unlinked(b, contents, prog_ids, bound, xdp_bound)
     if btf:
         ids = {int(dst[4:]) for _src, dst, kind in b.edges if kind == "btf"}
         for btf_id in ids:
             b.node("btf:%d" % btf_id, "btf", "btf\nid %d" % btf_id, (("object_id", btf_id),))
     return b.graph(contents.notes)
+
+
+def _unlinked(b, contents, prog_ids, bound, xdp_bound):
+    """Attach points of programs attached without a link, and a process's holds edge to a
+    perf event's; what a link attached (the readers list it too) is left out."""
+    found = []  # (prog id, point, pid or None)
+    net = contents.net
+    if net is not None:
+        for prog_id, point in points.xdp_points(net.xdp):
+            ifindex = dict(point[2])["ifindex"]
+            if (prog_id, ifindex) not in xdp_bound:  # an XDP link, whatever its mode
+                found.append((prog_id, point, None))
+        found.extend((i, pt, None) for i, pt in points.tc_points(net.tc))
+        found.extend((i, pt, None) for i, pt in
+                     points.flow_dissector_point(net.flow_dissector, contents.netns_ino))
+    ids = {path: ino for ino, path in contents.cgroups.items()}
+    found.extend((i, pt, None) for i, pt in points.cgroup_points(contents.cgroup_nodes, ids))
+    for a in contents.perf:
+        point = points.perf_point(a)
+        if point is not None:
+            found.append((a.prog_id, point, a.pid))
+    for prog_id, (node_id, label, fields), pid in found:
+        if prog_id not in prog_ids or (prog_id, node_id) in bound:
+            continue
+        b.node(node_id, "attach", label, fields)
+        b.edge("prog:%d" % prog_id, node_id, "attached")
+        if pid is not None:
+            b.edge(b.process(pid, contents.comms.get(pid, "?")), node_id, "holds")
 
 
 def neighbourhood(graph, seeds, depth=None):
@@ -251,11 +236,11 @@ def seeds_of(graph, kind, value):
         want = os.path.realpath(value).rstrip("/") or "/"
         found = [n.id for n in graph.nodes if n.kind == "attach"
                  and dict(n.fields).get("path") == want]
-        what = "no program attached through a link to cgroup %s" % value
+        what = "no program attached to cgroup %s" % value
     elif kind == "dev":
         found = [n.id for n in graph.nodes if n.kind == "attach"
                  and dict(n.fields).get("dev") == value]
-        what = "no program attached through a link to device %s" % value
+        what = "no program attached to device %s" % value
     else:
         raise UsageError("unknown selector '%s'" % kind)
     if not found:
@@ -317,9 +302,49 @@ def _dump_map_id(dump):
     return int.from_bytes(dump.map_info[4:8], "little")
 
 
-def collect(btf=False):
-    """Read everything the graph needs from the kernel: (programs, maps, links, Contents)."""
-    from bpfinspect.api import listing
+def walk(name, contents):
+    """Make the walk `name` ("net", "cgroup", "perf": api/unlinked.py) into `contents`."""
+    from bpfinspect.api import unlinked
+
+    contents.walked.add(name)
+    found, notes = getattr(unlinked, name)()
+    contents.notes.extend(notes)
+    if name == "net":
+        contents.net, contents.netns_ino = found
+    elif name == "cgroup":
+        contents.cgroup_nodes, paths = found
+        for ino, path in paths.items():
+            contents.cgroups.setdefault(ino, path)
+    else:
+        contents.perf, contents.comms = found
+
+
+def walks_for(graph, all_types):
+    """The walks that can add to `graph`: those that find programs of a type it has, and the
+    perf walk where it has a process (a process holds a perf event whose program it may not
+    hold) and `all_types`, the types of every program, has one that walk finds."""
+    from bpfinspect.api import unlinked
+
+    types = {dict(n.fields)["type"] for n in graph.nodes if n.kind == "program"}
+    need = {name for name, found in unlinked.TYPES.items() if types & found}
+    if all_types & unlinked.PERF_TYPES and any(n.kind == "process" for n in graph.nodes):
+        need.add("perf")
+    return need
+
+
+def _link_cgroups(links, contents):
+    """{cgroup id: path} of the cgroup links' cgroups the walks did not find."""
+    cgroup_ids = {k.detail.cgroup_id for k in links
+                  if isinstance(k.detail, model.LinkCgroup)} - set(contents.cgroups)
+    if cgroup_ids and "cgroup" not in contents.walked:
+        contents.cgroups.update(_cgroup_paths(cgroup_ids))
+
+
+def collect(btf=False, walks=("net", "cgroup", "perf")):
+    """Read everything the graph needs from the kernel: (programs, maps, links, Contents).
+    `walks`: the walks of api/unlinked.py to make, each only if there is a program of a
+    type it can find."""
+    from bpfinspect.api import listing, unlinked
 
     programs = list(listing.iter_records("prog", pinned=True, pids=True, metadata=False))
     maps = list(listing.iter_records("map", pinned=True, pids=True, metadata=False))
@@ -341,21 +366,27 @@ def collect(btf=False):
             contents.inner_maps[m.id] = ids
     if any(m.type == "struct_ops" for m in maps):
         contents.struct_ops = _struct_ops_programs(contents.notes)
-    cgroup_ids = {k.detail.cgroup_id for k in links
-                  if isinstance(k.detail, model.LinkCgroup)}
-    if cgroup_ids:
-        contents.cgroups = _cgroup_paths(cgroup_ids)
+    types = {p.type for p in programs}
+    for name in walks:
+        if types & unlinked.TYPES[name]:
+            walk(name, contents)
+    _link_cgroups(links, contents)
     if any(isinstance(k.detail, model.LinkTracing) for k in links):
         contents.kernel_btf_ids = frozenset(
             b.id for b in listing.iter_records("btf", pids=False, metadata=False) if b.kernel)
     return programs, maps, links, contents
 
 
+# a selector that names attach points or a process: the walk that finds more of them, first
+_FIRST_WALK = {"dev": "net", "cgroup": "cgroup", "pid": "perf"}
+
+
 def graph(selector=None, depth=None, btf=False):
     """The model.Graph of the running system; `selector` (kind, value) narrows it to the
     neighbourhood of what it names: ("prog"|"map"|"link", model.Selector), ("pid", int),
     ("cgroup", path), ("dev", name); `depth`: how many edges out (None: the connected
-    component)."""
+    component). With a selector, the walks for attachments without a link are made only
+    when the neighbourhood found so far has a program they can find attached."""
     if selector is not None and selector[0] in ("prog", "map", "link"):
         from bpfinspect.api import listing
 
@@ -364,7 +395,16 @@ def graph(selector=None, depth=None, btf=False):
         selector = (kind, ids)
     if depth is not None and depth < 0:
         raise UsageError("--depth must be 0 or more")
-    g = assemble(*collect(btf), btf=btf)
     if selector is None:
-        return g
-    return neighbourhood(g, seeds_of(g, *selector), depth)
+        return assemble(*collect(btf), btf=btf)
+    first = _FIRST_WALK.get(selector[0])
+    programs, maps, links, contents = collect(btf, walks=(first,) if first else ())
+    all_types = {p.type for p in programs}
+    while True:
+        g = assemble(programs, maps, links, contents, btf=btf)
+        part = neighbourhood(g, seeds_of(g, *selector), depth)
+        need = walks_for(part, all_types) - contents.walked
+        if not need:
+            return part
+        for name in sorted(need):
+            walk(name, contents)

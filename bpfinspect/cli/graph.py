@@ -60,7 +60,9 @@ def _depth(value):
 
 @click.command("graph", context_settings=common.COMMAND_SETTINGS,
                help="Draw BPF objects and how they relate: processes, programs, maps, links, "
-                    "attach points, pins (BTF objects with --btf). DOT on stdout, a tree on a "
+                    "attach points (of links, and of programs attached without one: XDP "
+                    "through netlink, tc filters, cgroups, perf events a process holds), "
+                    "pins (BTF objects with --btf). DOT on stdout, a tree on a "
                     "terminal, JSON with -j, or an image with -o FILE.{dot,svg,png,pdf}; "
                     "SELECTOR narrows it to a neighbourhood (--depth N edges; default: the "
                     "connected component).")

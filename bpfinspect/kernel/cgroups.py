@@ -109,9 +109,9 @@ class Querier:
                 return True
         return False
 
-    def programs(self, fd, level=0):
-        """model.CgroupProg per program, in bpftool's order."""
-        out = []
+    def _query(self, fd):
+        """(attach type, prog ids, per-prog flags or None with effective, the type's flags)
+        per attach type with programs, in bpftool's order."""
         opts = self._opts
         ptr = self._opts_ptr
         query = self._lib.bpf_prog_query_opts
@@ -122,15 +122,32 @@ class Querier:
             if query(cfd, ctype, ptr) != 0 or opts.prog_cnt == 0:
                 continue
             count = opts.prog_cnt
-            ids = self._ids[:count]
             flags = None if self.effective else self._flags[:count]
+            yield attach_type, self._ids[:count], flags, opts.attach_flags
+
+    def programs(self, fd, level=0):
+        """model.CgroupProg per program, in bpftool's order."""
+        out = []
+        for attach_type, ids, flags, type_flags in self._query(fd):
             for k, prog_id in enumerate(ids):
                 flag_text = None
                 if flags is not None:
-                    flag_text = _flags_text(flags[k] or opts.attach_flags)
+                    flag_text = _flags_text(flags[k] or type_flags)
                 row = self._program(prog_id, attach_type, flag_text, level)
                 if row is not None:
                     out.append(row)
+        return out
+
+    def attached(self, fd):
+        """model.CgroupProg per program, in bpftool's order, from the query alone: id,
+        attach type and flags (None with effective); name None (no program is opened)."""
+        out = []
+        for attach_type, ids, flags, type_flags in self._query(fd):
+            name = attach_type_name(attach_type)
+            for k, prog_id in enumerate(ids):
+                flag_text = _flags_text(flags[k] or type_flags) if flags is not None else None
+                out.append(model.CgroupProg(id=prog_id, attach_type=name,
+                                            attach_flags=flag_text, name=None))
         return out
 
     def _program(self, prog_id, attach_type, flag_text, level):

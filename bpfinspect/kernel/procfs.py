@@ -199,3 +199,8 @@ def ifindex_to_name(ifindex, ns_dev, ns_ino):
         return socket.if_indextoname(ifindex)
     except OSError:
         return None
+
+
+def comm(pid):
+    """The process's comm, "?" when it is gone."""
+    return _comm(pid)

@@ -152,9 +152,9 @@ def _one_line(node):
 
 
 def tree_lines(graph):
-    """The tree as (depth, text) pairs: processes, the programs, maps and links they hold,
-    under each program its maps, links and their attach points; objects no process holds
-    under "(no process)"."""
+    """The tree as (depth, text) pairs: processes, the programs, maps, links and perf
+    events' attach points they hold, under each program its maps, links and attach points
+    (through its links, or without a link); objects no process holds under "(no process)"."""
     nodes = {n.id: n for n in graph.nodes}
     out_edges = {}
     for e in graph.edges:
@@ -164,13 +164,15 @@ def tree_lines(graph):
 
     def program(pid, depth):
         lines.append((depth, _one_line(nodes[pid])))
-        order = ("uses", "tail_calls", "traces", "binds")
+        order = ("uses", "tail_calls", "traces", "binds", "attached")
         mine = [e for e in out_edges.get(pid, ()) if e.kind in order]
         for e in sorted(mine, key=lambda e: order.index(e.kind)):
             if e.kind == "uses":
                 lines.append((depth + 1, "uses " + _one_line(nodes[e.dst])))
             elif e.kind in ("tail_calls", "traces"):
                 lines.append((depth + 1, e.kind + " " + _one_line(nodes[e.dst])))
+            elif e.kind == "attached":  # without a link
+                lines.append((depth + 1, "-> " + _one_line(nodes[e.dst])))
             elif e.kind == "binds":
                 lines.append((depth + 1, _one_line(nodes[e.dst])))
                 for a in out_edges.get(e.dst, ()):
@@ -183,6 +185,8 @@ def tree_lines(graph):
                 program(oid, depth)
             elif nodes[oid].kind in ("map", "link"):
                 lines.append((depth, _one_line(nodes[oid])))
+            elif nodes[oid].kind == "attach":  # a perf event the process holds
+                lines.append((depth, "-> " + _one_line(nodes[oid])))
 
     for n in graph.nodes:
         if n.kind == "process":
