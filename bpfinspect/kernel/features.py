@@ -17,6 +17,8 @@ import struct
 from ctypes import byref, c_uint32
 
 from bpfinspect import constants as C
+from bpfinspect.isa.asm import call as _call, exit_insn, mov64_imm as _mov64_imm
+from bpfinspect.isa.insn import encode as _insn
 from bpfinspect.kernel import syscalls, uapi
 from bpfinspect.model import FeatureProbe, HelperProbe, SystemConfig
 
@@ -25,19 +27,7 @@ _LOG_SIZE = 4096  # libbpf's probe log buffer
 _UNAVAILABLE = (b"invalid func ", b"unknown func ", b"program of this type cannot use helper ")
 # --- instructions -----------------------------------------------------------------------
 
-def _insn(code, dst=0, src=0, off=0, imm=0):
-    return struct.pack("<BBhi", code, (src << 4) | dst, off, imm)
-
-
-_EXIT = _insn(0x95)
-
-
-def _mov64_imm(reg, imm):
-    return _insn(0xB7, reg, 0, 0, imm)
-
-
-def _call(helper_id):
-    return _insn(0x85, 0, 0, 0, helper_id)
+_EXIT = exit_insn()
 
 
 # --- the prober -------------------------------------------------------------------------
