@@ -9,7 +9,7 @@ exits."""
 import time
 
 from bpfinspect import model
-from bpfinspect.kernel import procfs, stats
+from bpfinspect.kernel import owners as owners_lookup, stats
 
 
 class Statistics:
@@ -104,7 +104,7 @@ class Sampler:
             return {}
         if self._owners_at is None or now - self._owners_at >= self._pids_every:
             self._owners = {prog_id: tuple(model.Owner(pid, comm) for pid, comm in found)
-                            for prog_id, found in procfs.owners("prog").items()}
+                            for prog_id, found in owners_lookup.owners("prog").items()}
             self._owners_at = time.monotonic()
             self._pids_every = max(self._pids_min, 20 * (self._owners_at - now))
         return self._owners

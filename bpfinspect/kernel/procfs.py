@@ -8,12 +8,14 @@ import time
 SELF_FDINFO = "/proc/self/fdinfo/%d"
 _FDINFO_LINE = re.compile(r"(?m)^([^:\n]+):[ \t]*(.*?)[ \t]*$")
 
-# readlink(/proc/PID/fd/N) of each kind of BPF file, and the fdinfo key holding its id
+# readlink(/proc/PID/fd/N) of each kind of BPF file, and the fdinfo key holding its id. A
+# link has two names: `bpf_link` when it is made (bpf_link_prime), `bpf-link` for an fd
+# opened later from a pin or an id (bpf_link_new_fd).
 ANON_INODES = {
-    "prog": ("anon_inode:bpf-prog", "prog_id"),
-    "map": ("anon_inode:bpf-map", "map_id"),
-    "link": ("anon_inode:bpf_link", "link_id"),
-    "btf": ("anon_inode:btf", "btf_id"),
+    "prog": (("anon_inode:bpf-prog",), "prog_id"),
+    "map": (("anon_inode:bpf-map",), "map_id"),
+    "link": (("anon_inode:bpf_link", "anon_inode:bpf-link"), "link_id"),
+    "btf": (("anon_inode:btf",), "btf_id"),
 }
 
 
@@ -59,8 +61,8 @@ def fd_kind(fd):
         target = os.readlink("/proc/self/fd/%d" % fd)
     except OSError:
         return None
-    for kind, (inode, _key) in ANON_INODES.items():
-        if target == inode:
+    for kind, (inodes, _key) in ANON_INODES.items():
+        if target in inodes:
             return kind
     if "bpf-map" in target:
         return "map"
@@ -120,7 +122,7 @@ def walk_files(top):
 def owners(kind):
     """{object id: [(pid, comm), ...]} for every process holding an fd of `kind`,
     in pid order, one entry per process, bpfinspect itself left out."""
-    inode, key = ANON_INODES[kind]
+    inodes, key = ANON_INODES[kind]
     key_prefix = key + ":"
     me = os.getpid()
     table = {}
@@ -139,7 +141,7 @@ def owners(kind):
         comm = None
         for fd in fds:
             try:
-                if os.readlink("%s/%s" % (fd_dir, fd)) != inode:
+                if os.readlink("%s/%s" % (fd_dir, fd)) not in inodes:
                     continue
                 with open("/proc/%d/fdinfo/%s" % (pid, fd), "rb") as f:
                     info = f.read().decode("utf-8", "replace")
@@ -163,9 +165,11 @@ def owners(kind):
 def _comm(pid):
     try:
         with open("/proc/%d/comm" % pid, "rb") as f:
-            return f.read().rstrip(b"\n").decode("utf-8", "surrogateescape")
+            comm = f.read()
     except OSError:
         return "?"
+    # the kernel ends the name with one newline; a name may end with its own
+    return (comm[:-1] if comm.endswith(b"\n") else comm).decode("utf-8", "surrogateescape")
 
 
 def boot_to_epoch_ns():

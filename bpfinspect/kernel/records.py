@@ -8,7 +8,7 @@ from bpfinspect.btfparse.parser import Btf
 from bpfinspect.btfparse.values import metadata_variables
 from bpfinspect.constants import BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PROG_ARRAY, BPF_OBJ_NAME_LEN
 from bpfinspect.errors import NoSuchObject, from_errno
-from bpfinspect.kernel import procfs, uapi
+from bpfinspect.kernel import owners as owners_lookup, procfs, uapi
 from bpfinspect.kernel.idtable import IdTable
 from bpfinspect.kernel.info import btf_data, btf_info, map_info, prog_full_name, prog_info
 from bpfinspect.kernel.libbpf import lib
@@ -25,7 +25,7 @@ class Lookups:
         self.metadata = metadata  # programs' bpf_metadata_* variables
         self.pins = pinned_table(kind) if pinned else None
         self.users = btf_users() if users else None
-        self.owners = procfs.owners(kind) if owners else {}
+        self.owners = owners_lookup.owners(kind) if owners else {}
         self.clock = procfs.boot_to_epoch_ns()
         self.prog_reader = None  # made by the first prog_record
 

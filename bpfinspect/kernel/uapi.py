@@ -286,3 +286,21 @@ class bpf_attr_btf_load(ctypes.Structure):
         ("btf_log_size", c_uint32),
         ("btf_log_level", c_uint32),
     ]
+
+
+# the transient iterator of kernel/pid_iter.py: union bpf_attr for BPF_LINK_CREATE (with the
+# iterator's iter_info, none here) and BPF_ITER_CREATE
+class bpf_attr_link_create(ctypes.Structure):
+    _fields_ = [
+        ("prog_fd", c_uint32),
+        ("target_fd", c_uint32),
+        ("attach_type", c_uint32),
+        ("flags", c_uint32),
+        ("iter_info", c_uint64),
+        ("iter_info_len", c_uint32),
+        ("_pad", c_uint32),
+    ]
+
+
+class bpf_attr_iter_create(ctypes.Structure):
+    _fields_ = [("link_fd", c_uint32), ("flags", c_uint32)]

@@ -1,0 +1,74 @@
+"""Processes that hold BPF objects, for the `pids` tests and for timing the owners lookup on
+a busy host:
+
+    python -m tests.holders COUNT FDS COMM_HEX PIN...
+
+opens each pinned object, forks COUNT processes named COMM (hex, so that any bytes can be
+given: newlines, escapes, invalid UTF-8), each holding FDS file descriptors spread over the
+objects (dup'd), prints their pids as JSON on one line, and keeps them until its stdin
+closes (they exit then, as their pipe from it closes)."""
+
+import ctypes
+import json
+import os
+import subprocess
+import sys
+
+from tests.nethooks import obj_get
+
+PR_SET_NAME = 15
+
+
+def _child(fds, count, comm, gate):
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_NAME, ctypes.c_char_p(comm), 0, 0, 0)
+    held = [os.dup(fds[i % len(fds)]) for i in range(count - len(fds))]
+    del held  # the dups stay open: only os.close frees an fd number
+    os.read(gate, 1)  # EOF when the parent exits
+    os._exit(0)
+
+
+def main(argv):
+    count, fds_each, comm = int(argv[0]), int(argv[1]), bytes.fromhex(argv[2])
+    fds = [obj_get(path) for path in argv[3:]]
+    gate, keep = os.pipe()
+    pids = []
+    for _ in range(count):
+        pid = os.fork()
+        if pid == 0:
+            os.close(keep)
+            _child(fds, max(fds_each, len(fds)), comm, gate)
+        pids.append(pid)
+    os.close(gate)
+    for fd in fds:
+        os.close(fd)
+    print(json.dumps(pids), flush=True)
+    sys.stdin.read()
+    os.close(keep)
+    for pid in pids:
+        os.waitpid(pid, 0)
+
+
+class Holders:
+    """`with Holders(pins, count, fds, comm) as pids:` the holder processes, gone after."""
+
+    def __init__(self, pins, count=1, fds=1, comm=b"holder"):
+        self.args = [str(count), str(fds), comm.hex(), *pins]
+
+    def __enter__(self):
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.holders", *self.args],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     cwd=os.path.dirname(os.path.dirname(__file__)))
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.wait()
+            raise OSError("tests.holders failed")
+        return json.loads(line)
+
+    def __exit__(self, *exc):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
