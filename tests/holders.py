@@ -19,11 +19,13 @@ from tests.nethooks import obj_get
 PR_SET_NAME = 15
 
 
-def _child(fds, count, comm, gate):
+def _child(fds, count, comm, gate, ready):
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_NAME, ctypes.c_char_p(comm), 0, 0, 0)
     held = [os.dup(fds[i % len(fds)]) for i in range(count - len(fds))]
     del held  # the dups stay open: only os.close frees an fd number
+    os.write(ready, b".")
+    os.close(ready)
     os.read(gate, 1)  # EOF when the parent exits
     os._exit(0)
 
@@ -32,14 +34,24 @@ def main(argv):
     count, fds_each, comm = int(argv[0]), int(argv[1]), bytes.fromhex(argv[2])
     fds = [obj_get(path) for path in argv[3:]]
     gate, keep = os.pipe()
+    told, ready = os.pipe()
     pids = []
     for _ in range(count):
         pid = os.fork()
         if pid == 0:
             os.close(keep)
-            _child(fds, max(fds_each, len(fds)), comm, gate)
+            os.close(told)
+            _child(fds, max(fds_each, len(fds)), comm, gate, ready)
         pids.append(pid)
     os.close(gate)
+    os.close(ready)
+    done = 0
+    while done < count:  # every child named and holding its fds
+        got = os.read(told, count - done)
+        if not got:
+            break
+        done += len(got)
+    os.close(told)
     for fd in fds:
         os.close(fd)
     print(json.dumps(pids), flush=True)
@@ -47,6 +59,23 @@ def main(argv):
     os.close(keep)
     for pid in pids:
         os.waitpid(pid, 0)
+
+
+def iter_link(name=b"pids_test"):
+    """(program fd, link fd) of a task_file iterator link, bpfinspect's own program under
+    another name: a link any kernel with the iterator lets a test hold."""
+    from bpfinspect import constants as C
+    from bpfinspect.kernel import pid_iter, syscalls, uapi
+
+    target_id, ctx, off = pid_iter.layout()
+    prog_fd = pid_iter._load(pid_iter.program("prog", os.getpid(), ctx, off), target_id,
+                             log=True, name=name)
+    link_fd = syscalls.bpf(pid_iter.BPF_LINK_CREATE, uapi.bpf_attr_link_create(
+        prog_fd=prog_fd, attach_type=C.BPF_TRACE_ITER))
+    if link_fd < 0:
+        os.close(prog_fd)
+        raise OSError(-link_fd, "BPF_LINK_CREATE: " + os.strerror(-link_fd))
+    return prog_fd, link_fd
 
 
 class Holders:

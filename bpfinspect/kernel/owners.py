@@ -22,17 +22,19 @@ from bpfinspect.kernel import pid_iter, procfs
 
 ITER_FROM = 400  # processes
 PROC_PID_INIT_INO = 0xEFFFFFFC  # include/linux/proc_ns.h: the initial pid namespace
+_failed = []  # the iterator failed once: this process does not try it again
 
 
 def owners(kind, how=None):
     """{object id: [(pid, comm), ...]}, in pid order, one entry per process, bpfinspect
     itself left out. `how`: "procfs", "iter" or None (BPFINSPECT_PIDS, else by host)."""
     how = how or os.environ.get("BPFINSPECT_PIDS") or "auto"
-    if how != "procfs" and (how == "iter" or _many_processes()) and _initial_pid_ns():
+    if how != "procfs" and not _failed and _initial_pid_ns() and (
+            how == "iter" or pid_iter.ready() or _many_processes()):
         try:
             return pid_iter.owners(kind)
-        except Exception:  # noqa: BLE001 - any failure: the walk gives the same table
-            pass
+        except Exception as exc:  # noqa: BLE001 - any failure: the walk gives the same table
+            _failed.append(exc)
     return procfs.owners(kind)
 
 

@@ -40,6 +40,7 @@ def run_ms(argv, env=None, repeat=REPEAT):
 
 def make_objects(bpffs, programs):
     from tests import loader
+    from tests.holders import iter_link
     from tests.nethooks import obj_pin
 
     exit0 = loader.assemble([(0xB7, 0, 0, 0, 0), (0x95, 0, 0, 0, 0)])
@@ -53,22 +54,6 @@ def make_objects(bpffs, programs):
     os.close(link_fd)
     os.close(prog_fd)
     return [os.path.join(bpffs, name) for name in ("p0", "map", "link")]
-
-
-def iter_link():
-    """(program fd, link fd) of a task_file iterator link: a link any kernel with the
-    iterator lets a test hold."""
-    from bpfinspect import constants as C
-    from bpfinspect.kernel import pid_iter, syscalls, uapi
-
-    target_id, ctx, off = pid_iter.layout()
-    prog_fd = pid_iter._load(pid_iter.program("prog", os.getpid(), ctx, off), target_id,
-                             log=True)
-    link_fd = syscalls.bpf(pid_iter.BPF_LINK_CREATE, uapi.bpf_attr_link_create(
-        prog_fd=prog_fd, attach_type=C.BPF_TRACE_ITER))
-    if link_fd < 0:
-        raise OSError(-link_fd, "BPF_LINK_CREATE")
-    return prog_fd, link_fd
 
 
 def lookups(label):
@@ -86,6 +71,9 @@ def lookups(label):
 
 def commands(label):
     py = [sys.executable, "-m", "bpfinspect"]
+    listing = subprocess.run(["bpftool", "prog", "show"], capture_output=True, text=True)
+    print("%-6s %d programs loaded" % (label, sum(
+        1 for line in listing.stdout.splitlines() if line[:1].isdigit())))
     cold = run_ms([sys.executable, "-c", "from bpfinspect.kernel import pid_iter; "
                    "pid_iter.owners('prog')"])
     base = run_ms([sys.executable, "-c", "import bpfinspect.kernel.pid_iter"])
