@@ -1,7 +1,7 @@
 """Load raw instruction arrays with bpf(2) (through libbpf's bpf_prog_load) and pin them.
 
-Test and bench helper only: bpfinspect itself never loads anything, so these declarations
-are kept out of its kernel layer."""
+Test and bench helper only: bpfinspect itself loads nothing but its feature probes and the
+pids iterator, so these declarations are kept out of its kernel layer."""
 
 import ctypes
 import errno

@@ -1,9 +1,10 @@
 """`feature probe`: what this kernel's BPF can do, found by trying (bpftool's feature.c, with
 libbpf's probes).
 
-The one place bpfinspect loads anything: each probe loads a two-instruction program or
-creates a one-entry map and closes its fd at once, so nothing stays in the kernel (nothing
-is pinned or attached; the kernel frees an object when its last fd closes). Probes run
+One of the two places bpfinspect loads anything (the other is the `pids` iterator,
+kernel/pid_iter.py): each probe loads a two-instruction program or creates a one-entry map
+and closes its fd at once, so nothing stays in the kernel (nothing is pinned or attached;
+the kernel frees an object when its last fd closes). Probes run
 through bpf(2) directly; the log the verifier writes for a helper's probe says whether the
 program type may call that helper.
 """

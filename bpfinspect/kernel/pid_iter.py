@@ -6,9 +6,12 @@ The program runs once per open file of every process and writes a 24-byte record
 the kind asked for. A file is one when it is what /proc/PID/fd/N reads back as
 `anon_inode:bpf-prog` (and so on), the same test procfs.owners() makes: its inode is on
 the anon-inode file system (s_magic ANON_INODE_FS_MAGIC) and its dentry is named
-`bpf-prog`, `bpf-map`, `bpf_link` or `btf`. That needs no address of bpf_prog_fops and the
-others, which kallsyms lacks without CONFIG_KALLSYMS_ALL (bpftool 7.8 prints no pids
-there), and it finds links whatever fops their type uses.
+`bpf-prog`, `bpf-map`, `bpf_link` or `bpf-link` (a link opened from a pin or an id), or
+`btf`. That needs no address of bpf_prog_fops and the others, which kallsyms lacks without
+CONFIG_KALLSYMS_ALL (bpftool 7.8 prints no pids there), and it finds links whatever fops
+their type uses (bpf_link_fops_poll). A process's further fds of the object it has just
+reported are skipped in the kernel (see program()), so 20 fds of one program cost one
+record, not twenty.
 
 Field offsets come from the kernel's BTF; the program is loaded, linked, read to the end
 and closed at once (iterator, link, then program, so that no id outlives the call), and

@@ -9,7 +9,6 @@ private bpffs, removed at the end.
 """
 
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,7 @@ def best_ms(func, repeat=REPEAT):
         start = time.perf_counter()
         func()
         times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
+    return min(times)  # the host is shared: the least disturbed run
 
 
 def run_ms(argv, env=None, repeat=REPEAT):
