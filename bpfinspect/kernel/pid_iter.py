@@ -197,12 +197,12 @@ def records(kind):
     """The raw records the iterator writes for `kind`, as bytes."""
     target_id, ctx, off = layout()
     code = program(kind, os.getpid(), ctx, off)
-    prog_fd = _load(code, target_id)
-    if prog_fd < 0:
-        _load(code, target_id, log=True)  # again, for the verifier's word in the error
-        _check(prog_fd, "BPF_PROG_LOAD")
-    link_fd = iter_fd = -1
+    prog_fd = link_fd = iter_fd = -1
     try:
+        prog_fd = _load(code, target_id)
+        if prog_fd in (-errno.EINVAL, -errno.EACCES):  # the verifier's: again, for its word
+            prog_fd = _load(code, target_id, log=True)
+        _check(prog_fd, "BPF_PROG_LOAD")
         link_fd = _check(syscalls.bpf(BPF_LINK_CREATE, uapi.bpf_attr_link_create(
             prog_fd=prog_fd, attach_type=C.BPF_TRACE_ITER)), "BPF_LINK_CREATE")
         iter_fd = _check(syscalls.bpf(BPF_ITER_CREATE, uapi.bpf_attr_iter_create(
