@@ -97,7 +97,15 @@ def _anon_names(kind):
 
 
 def program(kind, me, ctx, off):
-    """The instructions: one record per file of `kind` held by any process but `me`."""
+    """The instructions: one record per file of `kind` held by any process but `me`.
+
+    r6 is the context, r7 the file, r8 the task (both may be NULL: the verifier makes the
+    program check). Loads through typed kernel pointers (file, task, inode, dentry) are
+    checked by the verifier against BTF and cannot fault; what is behind a void or char
+    pointer (private_data, the dentry's name, the output buffer) is read with
+    bpf_probe_read_kernel. Stack: fp-24 tgid, fp-20 id, fp-16 comm (the record), fp-8 and
+    fp-32 scratch.
+    """
     R0, R1, R2, R3, R6, R7, R8, R9, FP = (asm.R0, asm.R1, asm.R2, asm.R3, asm.R6, asm.R7,
                                           asm.R8, asm.R9, asm.FP)
     p = asm.Program()
