@@ -2,16 +2,16 @@
 iterator, whichever is cheaper for this host.
 
 The walk (procfs.owners) costs a listdir per process, a readlink per open fd and an fdinfo
-read per BPF fd: about 2 ms on an idle VM of 100 processes, 0.7 to 1.5 s (200 ms on a
+read per BPF fd: about 1.5 ms on an idle VM of 80 processes, 0.6 to 0.8 s (200 ms on a
 quiet host) with 2,000 processes holding 20 BPF fds each. The iterator (pid_iter.owners)
-costs about 14 ms the first time in a process, nearly all of it libbpf parsing the
-kernel's BTF for field offsets, then 1 to 3 ms idle and about 14 ms busy, whatever the
-fds. So: the walk below ITER_FROM processes, where it is no slower than ~8 ms; the
-iterator from there on, and always once its offsets are known (`prog top` and the
-exporter ask again and again). Counting /proc's entries costs well under a millisecond.
-Where processes hold many BPF fds the walk loses earlier (0.3 ms a process here); the
-threshold keeps the cost for hosts of plain processes small, and the big win where it
-matters.
+costs about 10 ms the first time in a process (libbpf parsing the kernel's BTF for field
+offsets, the program's load), then under 1 ms idle and 13 ms busy, whatever the fds. So:
+the walk below ITER_FROM processes, where it costs no more than the iterator's first
+query (about 0.025 ms a plain process); the iterator from there on, and always once its
+offsets are known (`prog top` and the exporter ask again and again). Counting /proc's
+entries costs well under a millisecond. Where processes hold many BPF fds the walk loses
+earlier (0.3 ms a process); the threshold keeps what a host of plain processes can lose
+to a few milliseconds, and the big win where it matters.
 
 The iterator is only a faster way to the same table: any failure (no BTF, no privileges,
 a verifier that refuses it, an old kernel, libbpf missing) falls back on the walk,
