@@ -3,7 +3,7 @@ a busy host:
 
     python -m tests.holders COUNT FDS COMM_HEX PIN...
 
-opens each pinned object, forks COUNT processes named COMM (hex, so that any bytes can be
+opens each pinned object (or BTF object, given as btf:ID), forks COUNT processes named COMM (hex, so that any bytes can be
 given: newlines, escapes, invalid UTF-8), each holding FDS file descriptors spread over the
 objects (dup'd), prints their pids as JSON on one line, and keeps them until its stdin
 closes (they exit then, as their pipe from it closes)."""
@@ -14,9 +14,10 @@ import os
 import subprocess
 import sys
 
-from tests.nethooks import obj_get
+from tests.nethooks import obj_get, sys_bpf, u32s
 
 PR_SET_NAME = 15
+BPF_BTF_GET_FD_BY_ID = 19
 
 
 def _child(fds, count, comm, gate, ready):
@@ -30,9 +31,16 @@ def _child(fds, count, comm, gate, ready):
     os._exit(0)
 
 
+def _open(what):
+    """A pinned object, or `btf:ID` (BTF objects cannot be pinned)."""
+    if what.startswith("btf:"):
+        return sys_bpf(BPF_BTF_GET_FD_BY_ID, u32s(int(what[4:]), 0, 0))[0]
+    return obj_get(what)
+
+
 def main(argv):
     count, fds_each, comm = int(argv[0]), int(argv[1]), bytes.fromhex(argv[2])
-    fds = [obj_get(path) for path in argv[3:]]
+    fds = [_open(what) for what in argv[3:]]
     gate, keep = os.pipe()
     told, ready = os.pipe()
     pids = []

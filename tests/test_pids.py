@@ -57,10 +57,10 @@ def _ids(paths):
 @pytest.fixture(scope="module")
 def held(pins):
     """(pids by comm, {kind: id}): three processes of each hostile name, each holding 12
-    fds of the three objects."""
-    paths = [pins["prog"], pins["map"], pins["link"]]
+    fds of the three objects and of the kernel's BTF."""
+    paths = [pins["prog"], pins["map"], pins["link"], "btf:1"]  # 1: vmlinux
     with Holders(paths, 3, 12, COMMS[0]) as first, Holders(paths, 3, 12, COMMS[1]) as second:
-        yield {COMMS[0]: first, COMMS[1]: second}, _ids(pins)
+        yield {COMMS[0]: first, COMMS[1]: second}, dict(_ids(pins), btf=1)
 
 
 def _same(kind, one, other):
