@@ -26,25 +26,32 @@ fallback); the tests use both.
 
 import os
 
-from bpfinspect.kernel import pid_iter, procfs
+from bpfinspect.kernel import procfs
 
 ITER_FROM = 250  # processes
 PROC_PID_INIT_INO = 0xEFFFFFFC  # include/linux/proc_ns.h: the initial pid namespace
 VMLINUX_BTF = "/sys/kernel/btf/vmlinux"
 CAP_SYS_ADMIN, CAP_PERFMON, CAP_BPF = 21, 38, 39  # include/uapi/linux/capability.h
 _failed = []  # the iterator failed once: this process does not try it again
+_answered = []  # it answered once: its offsets are known, it is the cheaper way from now on
 
 
 def owners(kind, how=None):
     """{object id: [(pid, comm), ...]}, in pid order, one entry per process, bpfinspect
     itself left out. `how`: "procfs", "iter" or None (BPFINSPECT_PIDS, else by host)."""
     how = how or os.environ.get("BPFINSPECT_PIDS") or "auto"
-    if how != "procfs" and not _failed and _possible() and (
-            how == "iter" or pid_iter.ready() or _many_processes()):
+    if how != "procfs" and not _failed and (
+            how == "iter" or _answered or _many_processes()) and _possible():
+        # imported only where it may be used: its modules cost a few ms to import
+        from bpfinspect.kernel import pid_iter
+
         try:
-            return pid_iter.owners(kind)
+            table = pid_iter.owners(kind)
         except Exception as exc:  # noqa: BLE001 - any failure: the walk gives the same table
             _failed.append(exc)
+        else:
+            _answered[:] = [True]
+            return table
     return procfs.owners(kind)
 
 

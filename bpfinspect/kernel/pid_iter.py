@@ -59,12 +59,6 @@ FIELDS = (("file", "f_path.dentry"), ("file", "f_inode"), ("file", "private_data
 _layout = None  # (target id, ctx offsets, field offsets), found once per process
 
 
-def ready():
-    """Whether the fixed cost (vmlinux BTF) is paid already: then the iterator is the
-    cheaper way on any host."""
-    return _layout is not None
-
-
 def layout():
     """(attach_btf_id, {ctx argument: offset}, {(struct, field): offset}) from vmlinux BTF,
     looked up once per process (`prog top` and the exporter ask again and again)."""
