@@ -123,7 +123,7 @@ def owners(kind):
     """{object id: [(pid, comm), ...]} for every process holding an fd of `kind`,
     in pid order, one entry per process, bpfinspect itself left out."""
     inodes, key = ANON_INODES[kind]
-    key_prefix = key + ":"
+    key_tag = b"\n" + key.encode() + b":"  # fdinfo's "pos:" line comes first
     me = os.getpid()
     table = {}
     try:
@@ -143,16 +143,20 @@ def owners(kind):
             try:
                 if os.readlink("%s/%s" % (fd_dir, fd)) not in inodes:
                     continue
-                with open("/proc/%d/fdinfo/%s" % (pid, fd), "rb") as f:
-                    info = f.read().decode("utf-8", "replace")
+                info_fd = os.open("/proc/%d/fdinfo/%s" % (pid, fd), os.O_RDONLY)
+                try:
+                    info = os.read(info_fd, 8192)
+                finally:
+                    os.close(info_fd)
             except OSError:
                 continue  # the fd or the process went away
-            obj_id = None
-            for line in info.split("\n"):
-                if line.startswith(key_prefix):
-                    obj_id = int(line[len(key_prefix):])
-                    break
-            if obj_id is None:
+            at = info.find(key_tag)
+            if at < 0:
+                continue
+            end = info.find(b"\n", at + 1)
+            try:
+                obj_id = int(info[at + len(key_tag):end if end >= 0 else len(info)])
+            except ValueError:
                 continue
             if comm is None:
                 comm = _comm(pid)
