@@ -26,6 +26,7 @@ _DIGEST = 16
 _RECHECK = 4096  # differences read again at the end, at most
 _INTS = {1: "B", 2: "H", 4: "I", 8: "Q"}  # sizes held as ints: smaller and faster to hash
 _CHUNK = 16384  # entries of a FILE, or removed keys, handled at a time
+_BATCH = 8192  # differences handed out at a time
 SIGNS = "+-~"
 
 
@@ -124,7 +125,9 @@ class Differences:
         a time."""
         sources = [src for s in signs for src in self._runs[s].sources()]
         for block in diffruns.merged(sources):
-            yield b"".join(block), len(block)
+            for i in range(0, len(block), _BATCH):
+                part = block[i:i + _BATCH]
+                yield b"".join(part), len(part)
 
     def decode(self, records, i):
         """(sign, key, old value or None, new value or None) of record i."""
@@ -157,27 +160,28 @@ class MapDiff(model.Record):
 
 
 def _map_chunks(obj, lay, ks, vs):
-    """(keys, values) of every entry of the open map, a batch at a time, held as `ks` and
-    `vs` (_Side) hold them."""
+    """(keys, values, packed keys, packed values) of every entry of the open map, a batch at
+    a time, the lists held as `ks` and `vs` (_Side) hold them."""
     dumps.maps.check_dumpable(dumps.map_info_of(obj), dumps.map_label(lay.map))
     for chunk in dumps.maps.chunks(dumps.map_reader(obj), lay):
         if isinstance(chunk, tuple):
             keys, values, n = chunk
-            yield ks.split(keys, n), vs.split(values, n)
+            yield ks.split(keys, n), vs.split(values, n), keys, values
             continue
         found = [(key, value) for key, value in chunk if not isinstance(value, int)]
-        yield ks.from_list([f[0] for f in found]), vs.from_list([f[1] for f in found])
+        keys, values = [f[0] for f in found], [f[1] for f in found]
+        yield ks.from_list(keys), vs.from_list(values), b"".join(keys), b"".join(values)
 
 
 def _file_chunks(path, lay, ks, vs):
-    """(keys, values) of a saved `-j map dump` of a map laid out as `lay`, a part at a
-    time."""
-    entries = savedmap.entries(path, lay)
-    while True:
-        part = list(islice(entries, _CHUNK))
-        if not part:
-            return
-        yield ks.from_list([p[0] for p in part]), vs.from_list([p[1] for p in part])
+    """As _map_chunks, the entries of a saved `-j map dump` of a map laid out as `lay`."""
+    for chunk in savedmap.chunks(path, lay, _CHUNK):
+        if isinstance(chunk, tuple):
+            keys, values, n = chunk
+            yield ks.split(keys, n), vs.split(values, n), keys, values
+            continue
+        keys, values = [c[0] for c in chunk], [c[1] for c in chunk]
+        yield ks.from_list(keys), vs.from_list(values), b"".join(keys), b"".join(values)
 
 
 def _digest(value):
@@ -209,7 +213,7 @@ class _Differ:
         zero = b"\0" * self.vs.size
         return b"".join(zero if isinstance(v, int) else v for v in values), flags
 
-    def right(self, keys, values):
+    def right(self, keys, values, packed_keys, packed_values):
         ks, vs, out = self.ks, self.vs, self.out
         fps = list(map(_digest, values)) if self.digested else values
         olds = list(map(self.seen.pop, keys, repeat(None)))
@@ -218,17 +222,28 @@ class _Differ:
         self.same += len(keys) - nd
         if not nd:
             return
-        dk, dv = list(compress(keys, differ)), list(compress(values, differ))
-        do = list(compress(olds, differ))
-        new = list(map(operator.is_, do, repeat(None)))
-        na = sum(new)
+        if nd == len(keys):  # all differ: the packed forms as read
+            dk, do = keys, olds
+            pk, pv = packed_keys, packed_values
+        else:
+            dk, do = list(compress(keys, differ)), list(compress(olds, differ))
+            pk, pv = None, list(compress(values, differ))
+        na = do.count(None)  # added: no old value
+        if na == nd:
+            out.add("+", ks.pack(dk) if pk is None else pk, vs.pack(pv) if pk is None else pv,
+                    None, na)
+            return
         if na:
-            out.add("+", ks.pack(compress(dk, new)), vs.pack(compress(dv, new)), None, na)
-        if na < nd:
+            new = list(map(operator.is_, do, repeat(None)))
+            if pk is not None:
+                pv = values
+            out.add("+", ks.pack(compress(dk, new)), vs.pack(compress(pv, new)), None, na)
             kept = list(map(operator.not_, new))
-            ck = list(compress(dk, kept))
-            firsts, flags = self.old_values(ck, list(compress(do, kept)))
-            out.add("~", ks.pack(ck), firsts, vs.pack(compress(dv, kept)), nd - na, flags)
+            dk, do = list(compress(dk, kept)), list(compress(do, kept))
+            pk, pv = None, list(compress(pv, kept))
+        firsts, flags = self.old_values(dk, do)
+        out.add("~", ks.pack(dk) if pk is None else pk, firsts,
+                vs.pack(pv) if pk is None else pv, nd - na, flags)
 
     def removed(self):
         items = iter(self.seen.items())
@@ -290,10 +305,10 @@ def diff(left, right=None, path=None, held_bytes=diffruns.HELD_BYTES):
     out = Differences(lay.key_size, lay.value_bytes, held_bytes)
     try:
         d = _Differ(lay, left_reader, ks, vs, out)
-        for keys, values in _map_chunks(left, lay, ks, vs):
+        for keys, values, _, _ in _map_chunks(left, lay, ks, vs):
             d.seen.update(zip(keys, map(_digest, values) if d.digested else values))
-        for keys, values in right_side:
-            d.right(keys, values)
+        for chunk in right_side:
+            d.right(*chunk)
         d.removed()
         changed = d.missing or _changed(out, left_reader, right_reader)
     except BaseException:

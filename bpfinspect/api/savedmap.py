@@ -1,5 +1,10 @@
-"""A saved `-j map dump` read entry by entry: the JSON array is decoded one element at a
-time from a buffer of the file, never as one document."""
+"""A saved `-j map dump` read a part at a time: the JSON array is decoded from a buffer of
+the file, never as one document.
+
+Elements in the compact form bpftool and bpfinspect write (`{"key":["0x01",...],"value":
+[...]}` and nothing else) all have the same length for one map, so a run of them is checked
+and converted column by column (_Stride), with no Python per entry; any other element is
+decoded on its own with json's raw_decode."""
 
 import codecs
 import json
@@ -11,12 +16,69 @@ CHUNK = 1 << 20  # characters read at a time
 MAX_ELEMENT = 64 << 20  # an element longer than this is not an entry of a map dump
 _SPACE = re.compile(r"[ \t\n\r]*")
 _HEX = re.compile(r"(?:0x[0-9a-fA-F]{2})*")
+_DIGITS = b"0123456789abcdefABCDEF"
+_RUN = 4096  # regular elements checked and converted at a time, at most
+_MARK = 0xE000  # chr(_MARK + 2i) and chr(_MARK + 2i + 1): the digits of entry byte i
+
+
+class _Stride:
+    """The compact text of one element of a map laid out as `lay` and the comma after it:
+    where the hex digits of each byte of the key and of the value (as read, with per-CPU
+    padding) are."""
+
+    def __init__(self, lay):
+        def hexes(first, count):
+            return ",".join('"0x%s%s"' % (chr(_MARK + 2 * i), chr(_MARK + 2 * i + 1))
+                            for i in range(first, first + count))
+
+        k = lay.key_size
+        if lay.kind == "per_cpu":
+            value = '"values":[%s]' % ",".join(
+                '{"cpu":%u,"value":[%s]}' % (cpu, hexes(k + cpu * lay.value_stride,
+                                                         lay.value_size))
+                for cpu in range(lay.ncpus))
+        else:
+            value = '"value":[%s]' % hexes(k, lay.value_size)
+        sample = '{"key":[%s],%s},' % (hexes(0, k), value)
+        self.key_size, self.value_bytes = k, lay.value_bytes
+        self.width = len(sample)
+        self.places = []  # (position, entry byte, nibble)
+        text = []
+        for pos, ch in enumerate(sample):
+            if ord(ch) >= _MARK:
+                self.places.append((pos, (ord(ch) - _MARK) >> 1, (ord(ch) - _MARK) & 1))
+                text.append("0")
+            else:
+                text.append(ch)
+        self.text = "".join(text).encode("ascii")
+
+    def convert(self, text, m):
+        """(keys, values, m), packed, of the m elements that `text` (bytes) is, or None when
+        it is not m elements of this form."""
+        width = self.width
+        masked = bytearray(text)
+        zeros = b"0" * m
+        k2, v2 = 2 * self.key_size, 2 * self.value_bytes
+        keys, values = bytearray(k2 * m), bytearray(b"0" * (v2 * m))
+        for pos, byte, nibble in self.places:
+            col = text[pos::width]
+            if col.translate(None, _DIGITS):
+                return None
+            masked[pos::width] = zeros
+            if byte < self.key_size:
+                keys[2 * byte + nibble::k2] = col
+            else:
+                values[2 * (byte - self.key_size) + nibble::v2] = col
+        if masked != self.text * m:
+            return None
+        return bytes.fromhex(keys.decode("ascii")), bytes.fromhex(values.decode("ascii")), m
 
 
 class _Array:
     """The elements of the JSON array in a text file, decoded one at a time."""
 
-    def __init__(self, f, path):
+    def __init__(self, f, path, stride=None):
+        self._stride = stride
         self._f = f
         self._path = path
         self._decode = codecs.getincrementaldecoder("utf-8")().decode
@@ -64,7 +126,27 @@ class _Array:
             self._pos = end
             return value
 
+    def _run(self):
+        """(keys, values, m) of the regular elements (each with the comma after it) from
+        here, or None."""
+        width = self._stride.width
+        if len(self._buf) - self._pos < width * _RUN:
+            self._more()
+        m = min(_RUN, (len(self._buf) - self._pos) // width)
+        while m:
+            try:
+                text = self._buf[self._pos:self._pos + m * width].encode("ascii")
+            except UnicodeEncodeError:
+                text = None
+            run = text and self._stride.convert(text, m)
+            if run:
+                self._pos += m * width
+                return run
+            m //= 2
+        return None
+
     def __iter__(self):
+        """Decoded elements, and (keys, values, m) for runs of regular ones."""
         first = self._next_char()
         if first != "[":
             if first == "":
@@ -80,6 +162,10 @@ class _Array:
             while True:
                 if self._next_char() == "":
                     raise self._bad()
+                run = self._stride and self._run()
+                if run:
+                    yield run
+                    continue
                 yield self._value()
                 c = self._next_char()
                 self._pos += 1
@@ -120,43 +206,58 @@ def _bytes(items, size, what, path):
     return bytes(values)
 
 
-def entries(path, lay):
-    """(key, value bytes) of a saved `-j map dump` of a map laid out as `lay`, read as they
-    are decoded."""
+def chunks(path, lay, size=4096):
+    """The entries of a saved `-j map dump` of a map laid out as `lay`, read as they are
+    decoded, in chunks as maps.chunks() gives them: packed (keys, values, n), or lists of
+    up to `size` (key, value bytes)."""
     try:
         f = open(path, "rb")
     except OSError as exc:
         raise BpfError("can't read %s: %s" % (path, exc.strerror), exc.errno) from None
+    stride = None
+    if lay.kind in ("plain", "per_cpu") and lay.key_size and lay.value_size:
+        stride = _Stride(lay)
     with f:
-        yield from _entries(_Array(f, path), path, lay)
+        pending = []
+        try:
+            for element in _Array(f, path, stride):
+                if type(element) is tuple:
+                    if pending:
+                        yield pending
+                        pending = []
+                    yield element
+                    continue
+                entry = _entry(element, path, lay)
+                if entry is not None:
+                    pending.append(entry)
+                    if len(pending) >= size:
+                        yield pending
+                        pending = []
+        except OSError as exc:
+            raise BpfError("can't read %s: %s" % (path, exc.strerror), exc.errno) from None
+        if pending:
+            yield pending
 
 
-def _entries(elements, path, lay):
-    pad = b"\0" * (lay.value_stride - lay.value_size)
-    key_size, value_size = lay.key_size, lay.value_size
-    per_cpu = lay.kind == "per_cpu"
-    try:
-        for entry in elements:
-            if type(entry) is not dict or "key" not in entry:
-                raise BpfError("%s is not a saved 'map dump': an element is not an entry"
-                               % path)
-            value = entry.get("value")
-            if type(value) is dict and "error" in value:
-                continue
-            key = _bytes(entry["key"], key_size, "key", path)
-            if per_cpu:
-                cpus = entry.get("values")
-                if not isinstance(cpus, list) or len(cpus) != lay.ncpus or \
-                        not all(isinstance(c, dict) for c in cpus):
-                    raise BpfError("%s is not a saved 'map dump' of this map: an entry has "
-                                   "not %u CPUs' values" % (path, lay.ncpus))
-                value = b"".join(_bytes(c.get("value"), value_size, "value", path) + pad
-                                 for c in cpus)
-            else:
-                if "value" not in entry:
-                    raise BpfError("%s is not a saved 'map dump' of this map: an entry has "
-                                   "no \"value\"" % path)
-                value = _bytes(value, value_size, "value", path)
-            yield key, value
-    except OSError as exc:
-        raise BpfError("can't read %s: %s" % (path, exc.strerror), exc.errno) from None
+def _entry(entry, path, lay):
+    """(key, value bytes) of one decoded element, None for an entry bpftool could not
+    read."""
+    if type(entry) is not dict or "key" not in entry:
+        raise BpfError("%s is not a saved 'map dump': an element is not an entry" % path)
+    value = entry.get("value")
+    if type(value) is dict and "error" in value:
+        return None
+    key = _bytes(entry["key"], lay.key_size, "key", path)
+    if lay.kind == "per_cpu":
+        cpus = entry.get("values")
+        if not isinstance(cpus, list) or len(cpus) != lay.ncpus or \
+                not all(isinstance(c, dict) for c in cpus):
+            raise BpfError("%s is not a saved 'map dump' of this map: an entry has not %u "
+                           "CPUs' values" % (path, lay.ncpus))
+        pad = b"\0" * (lay.value_stride - lay.value_size)
+        return key, b"".join(_bytes(c.get("value"), lay.value_size, "value", path) + pad
+                             for c in cpus)
+    if "value" not in entry:
+        raise BpfError("%s is not a saved 'map dump' of this map: an entry has no \"value\""
+                       % path)
+    return key, _bytes(value, lay.value_size, "value", path)
