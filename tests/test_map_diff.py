@@ -237,7 +237,7 @@ def test_all_different_spilled(bpffs, monkeypatch):
         left = listing.opened_one("map", selectors.parse("map", ["pinned", a]), "")
         right = listing.opened_one("map", selectors.parse("map", ["pinned", b]), "")
         with left, right:
-            result = mapdiff.diff(left, right, held_bytes=3 * 8 * 80)
+            result = mapdiff.diff(left, right, held_bytes=8 * 80)
         runs = result.differences._runs["~"]._runs
         assert len(runs) >= 6  # spilled: several runs of at most 8
         out = io.StringIO()

@@ -11,9 +11,14 @@ import os
 import tempfile
 from bisect import bisect_right
 
-HELD_BYTES = 8 << 20  # records held in memory (with their object overhead) before a spill
+HELD_BYTES = 12 << 20  # records held in memory (with their object overhead) before a spill
 BLOCK_BYTES = 256 << 10  # read from each run at a time when merging
 _OVERHEAD = 48  # a bytes object and its list slot, beyond its data
+
+
+def record_bytes(size):
+    """Memory one record of `size` bytes takes while held."""
+    return size + _OVERHEAD
 
 
 class SpillFile:
@@ -41,31 +46,38 @@ class SpillFile:
 
 
 class SortedRuns:
-    """Records of `size` bytes added in any order, read back sorted."""
+    """Records of `size` bytes added in any order, read back sorted. Those held in memory
+    are spilled as one run when they reach `held_bytes`, or when spill() is called (None:
+    only then)."""
 
     def __init__(self, size, spill, held_bytes=HELD_BYTES):
         self.size = size
         self.count = 0
         self._spill = spill
-        self._limit = max(1, held_bytes // (size + _OVERHEAD))
-        self._held = []
+        self._limit = None if held_bytes is None else max(1, held_bytes // record_bytes(size))
+        self.held = []
         self._runs = []  # (offset, count) in the spill file
 
     def add(self, records):
-        self._held.extend(records)
+        self.held.extend(records)
         self.count += len(records)
-        if len(self._held) >= self._limit:
-            self._held.sort()
-            self._runs.append((self._spill.append(b"".join(self._held)), len(self._held)))
-            self._held = []
+        if self._limit is not None and len(self.held) >= self._limit:
+            self.spill()
+
+    def spill(self):
+        """The records held, sorted, to the file as one run."""
+        if self.held:
+            self.held.sort()
+            self._runs.append((self._spill.append(b"".join(self.held)), len(self.held)))
+            self.held = []
 
     def sources(self):
         """One iterator of sorted blocks (lists of records) per run."""
-        self._held.sort()
+        self.held.sort()
         per_block = max(1, BLOCK_BYTES // self.size)
         out = [self._file_blocks(offset, count, per_block) for offset, count in self._runs]
-        if self._held:
-            held = self._held
+        if self.held:
+            held = self.held
             out.append(held[i:i + per_block] for i in range(0, len(held), per_block))
         return out
 

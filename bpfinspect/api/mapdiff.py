@@ -80,8 +80,8 @@ class Differences:
         self.size = self.second_at + value_size
         self._seq = 0
         self._spill = diffruns.SpillFile()
-        self._runs = {s: diffruns.SortedRuns(self.size, self._spill, held_bytes // len(SIGNS))
-                      for s in SIGNS}
+        self._runs = {s: diffruns.SortedRuns(self.size, self._spill, None) for s in SIGNS}
+        self._limit = max(1, held_bytes // diffruns.record_bytes(self.size))
 
     @property
     def counts(self):
@@ -119,6 +119,8 @@ class Differences:
             put(self.second_at, seconds, self.value_size)
         data = bytes(buf)
         self._runs[sign].add([data[i:i + size] for i in range(0, size * n, size)])
+        if sum(len(r.held) for r in self._runs.values()) >= self._limit:
+            max(self._runs.values(), key=lambda r: len(r.held)).spill()
 
     def batches(self, signs=SIGNS):
         """(records, n): the differences with these signs in key order, n records joined at
@@ -216,9 +218,10 @@ class _Differ:
     def right(self, keys, values, packed_keys, packed_values):
         ks, vs, out = self.ks, self.vs, self.out
         fps = list(map(_digest, values)) if self.digested else values
+        held = len(self.seen)
         olds = list(map(self.seen.pop, keys, repeat(None)))
         differ = list(map(operator.ne, olds, fps))
-        nd = sum(differ)
+        nd = differ.count(True)
         self.same += len(keys) - nd
         if not nd:
             return
@@ -228,7 +231,7 @@ class _Differ:
         else:
             dk, do = list(compress(keys, differ)), list(compress(olds, differ))
             pk, pv = None, list(compress(values, differ))
-        na = do.count(None)  # added: no old value
+        na = len(keys) - (held - len(self.seen))  # added: no old value
         if na == nd:
             out.add("+", ks.pack(dk) if pk is None else pk, vs.pack(pv) if pk is None else pv,
                     None, na)

@@ -42,21 +42,22 @@ def hash_map(path, entries, first_key=0, salt=0, name="md_measure"):
 
 
 def measured(argv, out=subprocess.DEVNULL):
-    """(seconds, peak RSS MiB, exit status) of one run, through /usr/bin/time."""
+    """(wall seconds, CPU seconds, peak RSS MiB) of one run, through /usr/bin/time."""
     with tempfile.NamedTemporaryFile("r") as rss:
         start = time.perf_counter()
-        proc = subprocess.run(["/usr/bin/time", "-o", rss.name, "-f", "%M"] + argv, stdout=out,
-                              stderr=subprocess.PIPE, cwd=ROOT)
+        proc = subprocess.run(["/usr/bin/time", "-o", rss.name, "-f", "%M %U %S"] + argv,
+                              stdout=out, stderr=subprocess.PIPE, cwd=ROOT)
         took = time.perf_counter() - start
-        kib = int(rss.read().split()[-1])
+        kib, user, system = rss.read().splitlines()[-1].split()
     if proc.returncode not in (0, 1):
         raise SystemExit("%s: exit %d: %s" % (" ".join(argv), proc.returncode, proc.stderr))
-    return took, kib / 1024.0, proc.returncode
+    return took, float(user) + float(system), int(kib) / 1024.0
 
 
 def best(argv, repeat):
+    """The shortest wall and CPU times of `repeat` runs, and the largest peak RSS."""
     runs = [measured(argv) for _ in range(repeat)]
-    return min(r[0] for r in runs), max(r[1] for r in runs)
+    return min(r[0] for r in runs), min(r[1] for r in runs), max(r[2] for r in runs)
 
 
 def main():
@@ -89,17 +90,21 @@ def main():
         cases = [("equal maps", "equal", None), ("every value differs", "values", None),
                  ("disjoint keys", "disjoint", None), ("map vs FILE, equal", "equal", "equal"),
                  ("map vs FILE, all differ", "values", "values")]
-        print("%-26s %4s %9s %9s %7s %10s %10s" % ("case", "", "diff", "dump both", "ratio",
-                                                  "peak RSS", "dump RSS"))
+        print("%-24s %3s %8s %8s %6s %8s %8s %6s %10s %9s" % (
+            "case", "", "diff", "dumps", "ratio", "diff cpu", "dump cpu", "ratio", "peak RSS",
+            "dump RSS"))
         for what, other, file in cases:
             for j in ([], ["-j"]):
                 right = [saved[file]] if file else ["pinned", pins[other]]
-                took, rss = best(PY + j + ["map", "diff", "pinned", pins["a"]] + right, repeat)
+                took, cpu, rss = best(PY + j + ["map", "diff", "pinned", pins["a"]] + right,
+                                      repeat)
                 ref = dump[tuple(j), "a"][0] + dump[tuple(j), other][0]
-                ref_rss = max(dump[tuple(j), "a"][1], dump[tuple(j), other][1])
-                print("%-26s %4s %8.2fs %8.2fs %6.2fx %6.1f MiB %6.1f MiB %s" % (
-                    what, " ".join(j), took, ref, took / ref, rss, ref_rss,
-                    "ok" if took / ref <= 2 and rss <= 200 else "OVER"), flush=True)
+                ref_cpu = dump[tuple(j), "a"][1] + dump[tuple(j), other][1]
+                ref_rss = max(dump[tuple(j), "a"][2], dump[tuple(j), other][2])
+                print("%-24s %3s %7.2fs %7.2fs %5.2fx %7.2fs %7.2fs %5.2fx %6.1f MiB %5.1f MiB"
+                      " %s" % (what, " ".join(j), took, ref, took / ref, cpu, ref_cpu,
+                               cpu / ref_cpu, rss, ref_rss,
+                               "ok" if took / ref <= 2 and rss <= 200 else "OVER"), flush=True)
     finally:
         for p in pins.values():
             if os.path.exists(p):
