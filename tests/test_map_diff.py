@@ -192,3 +192,89 @@ def test_changed_during_read(pins, bpffs, monkeypatch):
         assert json_value(result)["changed_during_read"] is True
     finally:
         os.unlink(c)
+
+
+def _all_different_expected(old, new):
+    """The exact text of `map diff` for maps of 4-byte keys and 8-byte values where every
+    key's value differs, in the order of the keys' bytes."""
+    lines = []
+    for key in sorted(old, key=lambda k: struct.pack("<I", k)):
+        lines.append("~ key: %s  value: %s -> %s\n" % (
+            struct.pack("<I", key).hex(" "), struct.pack("<Q", old[key]).hex(" "),
+            struct.pack("<Q", new[key]).hex(" ")))
+    return "".join(lines) + "0 added, 0 removed, %u changed, 0 same\n" % len(old)
+
+
+def test_all_different_spilled(bpffs, monkeypatch):
+    """Every value different, the differences held in memory forced low: they go to many
+    sorted runs in the temporary file and come back merged, in the exact order and form."""
+    from bpfinspect.api import diffruns, listing, mapdiff
+    from bpfinspect.cli import selectors
+    from bpfinspect.views.jsonw import JsonStream
+    from bpfinspect.views.mapdiff import write_json, write_text
+
+    root = os.path.join(bpffs, "mapdiff_all")
+    os.makedirs(root, exist_ok=True)
+    old = {k * 2654435761 % 100003: k for k in range(60)}
+    new = {k: v + 1000 for k, v in old.items()}
+    a, b = os.path.join(root, "a"), os.path.join(root, "b")
+    try:
+        _hash_map(a, old, "md_all_a")
+        _hash_map(b, new, "md_all_b")
+        want = _all_different_expected(old, new)
+        proc = bpfinspect("map", "diff", "pinned", a, "pinned", b, check=1)
+        assert proc.stdout == want
+        monkeypatch.setattr(diffruns, "BLOCK_BYTES", 64)
+        chunks = mapdiff._map_chunks
+
+        def fives(*args):  # read 5 entries at a time: many small runs
+            for keys, values, pk, pv in chunks(*args):
+                for i in range(0, len(keys), 5):
+                    yield keys[i:i + 5], values[i:i + 5], pk[i * 4:i * 4 + 20], \
+                        pv[i * 8:i * 8 + 40]
+
+        monkeypatch.setattr(mapdiff, "_map_chunks", fives)
+        left = listing.opened_one("map", selectors.parse("map", ["pinned", a]), "")
+        right = listing.opened_one("map", selectors.parse("map", ["pinned", b]), "")
+        with left, right:
+            result = mapdiff.diff(left, right, held_bytes=8 * 80)
+        runs = result.differences._runs["~"]._runs
+        assert len(runs) >= 6  # spilled: several runs of at most 8
+        out = io.StringIO()
+        write_text(out, result)
+        assert out.getvalue() == want
+        out = io.StringIO()
+        write_json(JsonStream(out), result)
+        assert out.getvalue() == json.dumps(json.loads(
+            bpfinspect("-j", "map", "diff", "pinned", a, "pinned", b, check=1).stdout),
+            separators=(",", ":"))
+        changed = json.loads(out.getvalue())["changed"]
+        assert [bytes(int(x, 16) for x in c["key"]) for c in changed] == \
+            sorted(struct.pack("<I", k) for k in old)
+        result.differences.close()
+    finally:
+        for p in (a, b):
+            if os.path.exists(p):
+                os.unlink(p)
+        os.rmdir(root)
+
+
+def test_file_read_in_parts(pins, tmp_path):
+    """A saved dump read as a stream: in bpftool's pretty form too; cut short, or a saved
+    document of another kind, is not a saved map dump."""
+    a, b = pins
+    proc = bpftool("-p", "map", "dump", "pinned", b)
+    saved = tmp_path / "pretty.json"
+    saved.write_text(proc.stdout)
+    assert bpfinspect("map", "diff", "pinned", a, str(saved), check=1).stdout == TEXT
+    dump = bpfinspect("-j", "map", "dump", "pinned", b, check=0).stdout
+    cut = tmp_path / "cut.json"
+    cut.write_text(dump[:len(dump) // 2])
+    _fails("map", "diff", "pinned", a, str(cut), message="not JSON")
+    other = tmp_path / "diff.json"
+    other.write_text(bpfinspect("-j", "map", "diff", "pinned", a, "pinned", b, check=1).stdout)
+    _fails("map", "diff", "pinned", a, str(other), message="not a JSON array of entries")
+    other.write_text(bpfinspect("-j", "map", "show", "pinned", b, check=0).stdout)
+    _fails("map", "diff", "pinned", a, str(other), message="not a JSON array of entries")
+    other.write_text("[%s]" % bpfinspect("-j", "map", "show", "pinned", b, check=0).stdout)
+    _fails("map", "diff", "pinned", a, str(other), message="an element is not an entry")

@@ -1,28 +1,33 @@
 """`map diff MAP MAP` and `map diff MAP FILE`: keys added, removed and changed between two
 maps, or a map and a saved `-j map dump`.
 
-Bounded memory: the first side is read into a dict of key bytes -> value (the value itself
-when it is at most 16 bytes, else its 16-byte blake2b digest); the second side is streamed
-against it; what is left of the first side was removed. The old value of a changed or
-removed key whose value was digested is looked up again in its map. At the end every key
-reported different is read again from the map(s): when one no longer reads as reported, the
-result says that the map changed while it was read.
+Bounded memory: the first side is read into a dict of key -> value (the value itself when it
+is at most 16 bytes, else its 16-byte blake2b digest); the second side is streamed against
+it, a batch at a time; what is left of the first side was removed. The old value of a
+changed or removed key whose value was digested is looked up again in its map. The
+differences go out as fixed-size records to sorted runs (api/diffruns.py) that spill to a
+temporary file, and are read back merged in key order. At the end the first differences in
+that order are read again from the map(s): when one no longer reads as reported, the result
+says that the map changed while it was read.
 """
 
 import errno
 import hashlib
-import json
 import operator
 import sys
-from itertools import compress, repeat
+from array import array
+from itertools import compress, islice, repeat
 
 from bpfinspect import model
-from bpfinspect.api import dumps
-from bpfinspect.errors import BpfError, UsageError
+from bpfinspect.api import diffruns, dumps, savedmap
+from bpfinspect.errors import UsageError
 
 _DIGEST = 16
 _RECHECK = 4096  # differences read again at the end, at most
 _INTS = {1: "B", 2: "H", 4: "I", 8: "Q"}  # sizes held as ints: smaller and faster to hash
+_CHUNK = 16384  # entries of a FILE, or removed keys, handled at a time
+_BATCH = 8192  # differences handed out at a time
+SIGNS = "+-~"
 
 
 class _Side:
@@ -48,100 +53,238 @@ class _Side:
             return item.to_bytes(self.size, sys.byteorder)
         return item
 
+    def pack(self, items):
+        """The items, packed."""
+        if self.code:
+            return array(self.code, items).tobytes()
+        return b"".join(items)
+
+
+class Differences:
+    """The differences found, read back in key order (see batches()) however many there are.
+
+    Each is a record of `size` bytes: the key (`key_size` bytes), an 8-byte big-endian
+    sequence number (so that equal keys keep the order they were found in), the sign at
+    `sign_at` ('+' added, '-' removed, '~' changed), a flag byte at `flags_at` (1: the old
+    value could not be read again, the map changed while it was read), then two values of
+    `value_size` bytes: at `first_at` the added or removed value, or the old one of a
+    changed key; at `second_at` the new value of a changed key (zeros otherwise)."""
+
+    def __init__(self, key_size, value_size, held_bytes=diffruns.HELD_BYTES):
+        self.key_size = key_size
+        self.value_size = value_size
+        self.sign_at = key_size + 8
+        self.flags_at = self.sign_at + 1
+        self.first_at = self.sign_at + 2
+        self.second_at = self.first_at + value_size
+        self.size = self.second_at + value_size
+        self._seq = 0
+        self._spill = diffruns.SpillFile()
+        self._runs = {s: diffruns.SortedRuns(self.size, self._spill, None) for s in SIGNS}
+        self._limit = max(1, held_bytes // diffruns.record_bytes(self.size))
+
+    @property
+    def counts(self):
+        """{sign: how many}."""
+        return {s: r.count for s, r in self._runs.items()}
+
+    def __len__(self):
+        return sum(r.count for r in self._runs.values())
+
+    def add(self, sign, keys, firsts, seconds, n, flags=None):
+        """n differences of one sign, their keys and values packed (seconds and flags may be
+        None)."""
+        size = self.size
+        buf = bytearray(size * n)
+
+        def put(at, column, width):
+            if width <= n:
+                for j in range(width):
+                    buf[at + j::size] = column[j::width]
+            else:
+                for i in range(n):
+                    buf[at + i * size:at + i * size + width] = column[i * width:(i + 1) * width]
+
+        seq = array("Q", range(self._seq, self._seq + n))
+        self._seq += n
+        if sys.byteorder == "little":
+            seq.byteswap()
+        put(0, keys, self.key_size)
+        put(self.key_size, seq.tobytes(), 8)
+        buf[self.sign_at::size] = sign.encode() * n
+        if flags:
+            buf[self.flags_at::size] = flags
+        put(self.first_at, firsts, self.value_size)
+        if seconds:
+            put(self.second_at, seconds, self.value_size)
+        data = bytes(buf)
+        self._runs[sign].add([data[i:i + size] for i in range(0, size * n, size)])
+        if sum(len(r.held) for r in self._runs.values()) >= self._limit:
+            max(self._runs.values(), key=lambda r: len(r.held)).spill()
+
+    def batches(self, signs=SIGNS):
+        """(records, n): the differences with these signs in key order, n records joined at
+        a time."""
+        sources = [src for s in signs for src in self._runs[s].sources()]
+        for block in diffruns.merged(sources):
+            for i in range(0, len(block), _BATCH):
+                part = block[i:i + _BATCH]
+                yield b"".join(part), len(part)
+
+    def decode(self, records, i):
+        """(sign, key, old value or None, new value or None) of record i."""
+        r = records[i * self.size:(i + 1) * self.size]
+        sign = chr(r[self.sign_at])
+        key = r[:self.key_size]
+        first = None if r[self.flags_at] else r[self.first_at:self.second_at]
+        if sign == "+":
+            return sign, key, None, first
+        if sign == "-":
+            return sign, key, first, None
+        return sign, key, first, r[self.second_at:]
+
+    def __iter__(self):
+        for records, n in self.batches():
+            for i in range(n):
+                yield self.decode(records, i)
+
+    def close(self):
+        self._spill.close()
+
 
 class MapDiff(model.Record):
-    """What `map diff` found: the layout the entries are formatted by, `differences` as
-    (sign, key, old value or None, new value or None) with sign '+', '-' or '~', the number
-    of same entries, whether a map changed while it was read, and `maps`, how the note about
-    that names the map(s) read."""
+    """What `map diff` found: the layout the entries are formatted by, `differences` (a
+    Differences: iterated, (sign, key, old value or None, new value or None) with sign
+    '+', '-' or '~', in key order), the number of same entries, whether a map changed while
+    it was read, and `maps`, how the note about that names the map(s) read."""
 
     __slots__ = ("layout", "differences", "same", "changed_during_read", "maps")
 
 
 def _map_chunks(obj, lay, ks, vs):
-    """(keys, values) of every entry of the open map, a batch at a time, held as `ks` and
-    `vs` (_Side) hold them."""
+    """(keys, values, packed keys, packed values) of every entry of the open map, a batch at
+    a time, the lists held as `ks` and `vs` (_Side) hold them."""
     dumps.maps.check_dumpable(dumps.map_info_of(obj), dumps.map_label(lay.map))
     for chunk in dumps.maps.chunks(dumps.map_reader(obj), lay):
         if isinstance(chunk, tuple):
             keys, values, n = chunk
-            yield ks.split(keys, n), vs.split(values, n)
+            yield ks.split(keys, n), vs.split(values, n), keys, values
             continue
         found = [(key, value) for key, value in chunk if not isinstance(value, int)]
-        yield ks.from_list([f[0] for f in found]), vs.from_list([f[1] for f in found])
+        keys, values = [f[0] for f in found], [f[1] for f in found]
+        yield ks.from_list(keys), vs.from_list(values), b"".join(keys), b"".join(values)
 
 
-def _byte(item):
-    if isinstance(item, str):
-        try:
-            value = int(item, 16)
-        except ValueError:
-            return None
-        return value if 0 <= value <= 255 else None
-    return None
-
-
-def _bytes(items, size, what, path):
-    if not isinstance(items, list) or len(items) != size:
-        raise BpfError("%s is not a saved 'map dump' of this map: a %s is not %u bytes"
-                       % (path, what, size))
-    values = [_byte(i) for i in items]
-    if None in values:
-        raise BpfError("%s is not a saved 'map dump' of this map: a %s has a byte that is "
-                       "not hex" % (path, what))
-    return bytes(values)
-
-
-def file_chunks(path, lay, ks, vs):
-    """(keys, values) of a saved `-j map dump` of a map laid out as `lay`, in one chunk."""
-    keys, values = [], []
-    for key, value in file_entries(path, lay):
-        keys.append(key)
-        values.append(value)
-    yield ks.from_list(keys), vs.from_list(values)
-
-
-def file_entries(path, lay):
-    """(key, value bytes) of a saved `-j map dump` of a map laid out as `lay`."""
-    try:
-        with open(path, "rb") as f:
-            data = json.load(f)
-    except OSError as exc:
-        raise BpfError("can't read %s: %s" % (path, exc.strerror), exc.errno) from None
-    except (ValueError, UnicodeDecodeError):
-        raise BpfError("%s is not a saved 'map dump': not JSON" % path) from None
-    if not isinstance(data, list):
-        raise BpfError("%s is not a saved 'map dump': not a JSON array of entries" % path)
-    pad = lay.value_stride - lay.value_size
-    for entry in data:
-        if not isinstance(entry, dict) or "key" not in entry:
-            raise BpfError("%s is not a saved 'map dump': an element is not an entry" % path)
-        if isinstance(entry.get("value"), dict) and "error" in entry["value"]:
+def _file_chunks(path, lay, ks, vs):
+    """As _map_chunks, the entries of a saved `-j map dump` of a map laid out as `lay`."""
+    for chunk in savedmap.chunks(path, lay, _CHUNK):
+        if isinstance(chunk, tuple):
+            keys, values, n = chunk
+            yield ks.split(keys, n), vs.split(values, n), keys, values
             continue
-        key = _bytes(entry["key"], lay.key_size, "key", path)
-        if lay.kind == "per_cpu":
-            cpus = entry.get("values")
-            if not isinstance(cpus, list) or len(cpus) != lay.ncpus or \
-                    not all(isinstance(c, dict) for c in cpus):
-                raise BpfError("%s is not a saved 'map dump' of this map: an entry has not "
-                               "%u CPUs' values" % (path, lay.ncpus))
-            value = b"".join(_bytes(c.get("value"), lay.value_size, "value", path) + b"\0" * pad
-                             for c in cpus)
-        else:
-            if "value" not in entry:
-                raise BpfError("%s is not a saved 'map dump' of this map: an entry has no "
-                               "\"value\"" % path)
-            value = _bytes(entry["value"], lay.value_size, "value", path)
-        yield key, value
+        keys, values = [c[0] for c in chunk], [c[1] for c in chunk]
+        yield ks.from_list(keys), vs.from_list(values), b"".join(keys), b"".join(values)
 
 
 def _digest(value):
     return hashlib.blake2b(value, digest_size=_DIGEST).digest()
 
 
-def diff(left, right=None, path=None):
+class _Differ:
+    """The second side streamed against the first (`seen`), differences into `out`."""
+
+    def __init__(self, lay, left_reader, ks, vs, out):
+        self.digested = lay.value_bytes > _DIGEST
+        self.reader = left_reader
+        self.ks, self.vs = ks, vs
+        self.out = out
+        self.seen = {}
+        self.same = 0
+        self.missing = False  # an old value no longer read: the map changed
+
+    def old_values(self, keys, fps):
+        """(packed old values of `keys`, flags or None)."""
+        if not self.digested:
+            return self.vs.pack(fps), None
+        to_bytes, lookup = self.ks.to_bytes, self.reader.lookup
+        values = [lookup(to_bytes(k)) for k in keys]
+        flags = bytes(isinstance(v, int) for v in values)
+        if not any(flags):
+            return b"".join(values), None
+        self.missing = True
+        zero = b"\0" * self.vs.size
+        return b"".join(zero if isinstance(v, int) else v for v in values), flags
+
+    def right(self, keys, values, packed_keys, packed_values):
+        ks, vs, out = self.ks, self.vs, self.out
+        fps = list(map(_digest, values)) if self.digested else values
+        held = len(self.seen)
+        olds = list(map(self.seen.pop, keys, repeat(None)))
+        differ = list(map(operator.ne, olds, fps))
+        nd = differ.count(True)
+        self.same += len(keys) - nd
+        if not nd:
+            return
+        if nd == len(keys):  # all differ: the packed forms as read
+            dk, do = keys, olds
+            pk, pv = packed_keys, packed_values
+        else:
+            dk, do = list(compress(keys, differ)), list(compress(olds, differ))
+            pk, pv = None, list(compress(values, differ))
+        na = len(keys) - (held - len(self.seen))  # added: no old value
+        if na == nd:
+            out.add("+", ks.pack(dk) if pk is None else pk, vs.pack(pv) if pk is None else pv,
+                    None, na)
+            return
+        if na:
+            new = list(map(operator.is_, do, repeat(None)))
+            if pk is not None:
+                pv = values
+            out.add("+", ks.pack(compress(dk, new)), vs.pack(compress(pv, new)), None, na)
+            kept = list(map(operator.not_, new))
+            dk, do = list(compress(dk, kept)), list(compress(do, kept))
+            pk, pv = None, list(compress(pv, kept))
+        firsts, flags = self.old_values(dk, do)
+        out.add("~", ks.pack(dk) if pk is None else pk, firsts,
+                vs.pack(pv) if pk is None else pv, nd - na, flags)
+
+    def removed(self):
+        items = iter(self.seen.items())
+        while True:
+            part = list(islice(items, _CHUNK))
+            if not part:
+                break
+            keys = [p[0] for p in part]
+            firsts, flags = self.old_values(keys, [p[1] for p in part])
+            self.out.add("-", self.ks.pack(keys), firsts, None, len(part), flags)
+        self.seen = {}
+
+
+def _changed(out, left_reader, right_reader):
+    """Whether the first differences in key order no longer read as reported."""
+    checked = 0
+    for records, n in out.batches():
+        for i in range(min(n, _RECHECK - checked)):
+            _, key, old, new = out.decode(records, i)
+            now = left_reader.lookup(key)
+            now = None if now == errno.ENOENT else now
+            if isinstance(now, int) or now != old:
+                return True
+            if right_reader is not None:
+                now = right_reader.lookup(key)
+                now = None if now == errno.ENOENT else now
+                if isinstance(now, int) or now != new:
+                    return True
+        checked += n
+        if checked >= _RECHECK:
+            break
+    return False
+
+
+def diff(left, right=None, path=None, held_bytes=diffruns.HELD_BYTES):
     """MapDiff of the open map `left` against the open map `right`, or against the saved
-    dump at `path`."""
+    dump at `path`; `held_bytes`, how many bytes of differences are held in memory before
+    they go to a temporary file. Its differences are to be closed when read."""
     _, lay = dumps.map_layout(left)
     left_reader = dumps.map_reader(left)
     right_reader = None
@@ -160,55 +303,22 @@ def diff(left, right=None, path=None):
     if right is not None:
         right_side = _map_chunks(right, rlay, ks, vs)
     else:
-        right_side = file_chunks(path, lay, ks, vs)
+        right_side = _file_chunks(path, lay, ks, vs)
 
-    digested = lay.value_bytes > _DIGEST
-    seen = {}
-    for keys, values in _map_chunks(left, lay, ks, vs):
-        seen.update(zip(keys, map(_digest, values) if digested else values))
-
-    def old_value(key, fp):
-        if digested:
-            value = left_reader.lookup(key)
-            return None if isinstance(value, int) else value
-        return vs.to_bytes(fp)
-
-    differences = []
-    same = 0
-    pop = seen.pop
-    for keys, values in right_side:
-        fps = list(map(_digest, values)) if digested else values
-        olds = list(map(pop, keys, repeat(None)))
-        differ = list(map(operator.ne, olds, fps))
-        same += len(keys) - sum(differ)
-        for key, value, old in zip(compress(keys, differ), compress(values, differ),
-                                   compress(olds, differ)):
-            key, value = ks.to_bytes(key), vs.to_bytes(value)
-            if old is None:
-                differences.append(("+", key, None, value))
-            else:
-                differences.append(("~", key, old_value(key, old), value))
-    removed = [("-", ks.to_bytes(key), old_value(ks.to_bytes(key), fp), None)
-               for key, fp in seen.items()]
-    del seen
-    differences = removed + differences
-    differences.sort(key=lambda d: d[1])
-
-    changed = any(d[0] != "+" and d[2] is None for d in differences)
-    for _, key, old, new in differences[:_RECHECK]:
-        if changed:
-            break
-        now = left_reader.lookup(key)
-        now = None if now == errno.ENOENT else now
-        if isinstance(now, int) or now != old:
-            changed = True
-        if right_reader is not None and not changed:
-            now = right_reader.lookup(key)
-            now = None if now == errno.ENOENT else now
-            if isinstance(now, int) or now != new:
-                changed = True
+    out = Differences(lay.key_size, lay.value_bytes, held_bytes)
+    try:
+        d = _Differ(lay, left_reader, ks, vs, out)
+        for keys, values, _, _ in _map_chunks(left, lay, ks, vs):
+            d.seen.update(zip(keys, map(_digest, values) if d.digested else values))
+        for chunk in right_side:
+            d.right(*chunk)
+        d.removed()
+        changed = d.missing or _changed(out, left_reader, right_reader)
+    except BaseException:
+        out.close()
+        raise
     names = "map %u" % lay.map.id
     if right is not None:
         names = "map %u or map %u" % (lay.map.id, rlay.map.id)
-    return MapDiff(layout=lay, differences=differences, same=same, changed_during_read=changed,
+    return MapDiff(layout=lay, differences=out, same=d.same, changed_during_read=changed,
                    maps=names)

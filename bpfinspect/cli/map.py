@@ -202,7 +202,10 @@ def diff(words):
                 result = mapdiff.diff(left, right)
         else:
             result = mapdiff.diff(left, path=rest[0])
-    r.output.map_diff(result)
+    try:
+        r.output.map_diff(result)
+    finally:
+        result.differences.close()
     if result.differences:
         raise common.ExitStatus(EXIT_DIFFERENT)
 

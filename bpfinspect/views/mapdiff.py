@@ -1,19 +1,37 @@
-"""`map diff`: one line per difference and a summary, or one JSON object."""
+"""`map diff`: one line per difference and a summary, or one JSON object.
 
+The differences come in key order as batches of fixed-size records (see
+api.mapdiff.Differences). Without BTF every line of a map has one layout, so a batch is
+rendered column by column from a template made from the per-difference view (as
+views/columns.py does for `map dump`), with no Python per difference; the per-difference
+view stays the single source of the layout. Maps with BTF go difference by difference.
+"""
+
+from bpfinspect.views.columns import HIGH, LOW, markers
 from bpfinspect.views.jsonw import encode
-from bpfinspect.views.mapentries import entry_json, formatted, tokens
+from bpfinspect.views.mapentries import entry_json, formatted, hex_list, json_entry, tokens
 from bpfinspect.views.textsafe import safe
+
+_MARKS = 2048  # record bytes the marker characters can stand for
+_RAW = 0xF000  # chr(_RAW + i) stands for record byte i itself (the sign)
 
 
 def _hex(data):
     return data.hex(" ")
 
 
-def _value_text(lay, value):
+def _hex_tokens(toks):
+    return " ".join(toks)
+
+
+def _value_tokens_text(lay, toks):
+    """A value's text from its tokens (every CPU's, with their padding, in a per-CPU
+    map)."""
     if lay.kind == "per_cpu":
-        return " | ".join("cpu %u: %s" % (cpu, _hex(v))
-                          for cpu, v in enumerate(lay.split_values(value)))
-    return _hex(value)
+        s, v = lay.value_stride, lay.value_size
+        return " | ".join("cpu %u: %s" % (cpu, _hex_tokens(toks[cpu * s:cpu * s + v]))
+                          for cpu in range(lay.ncpus))
+    return _hex_tokens(toks)
 
 
 def _texts(lay, key, value):
@@ -23,7 +41,7 @@ def _texts(lay, key, value):
     if lay.btf is not None:
         k, v = _btf_texts(lay, key, value)
         return safe(k), None if v is None else safe(v)
-    return _hex(key), None if value is None else _value_text(lay, value)
+    return _hex(key), None if value is None else _value_tokens_text(lay, tokens(value))
 
 
 def _btf_texts(lay, key, value):
@@ -35,38 +53,112 @@ def _btf_texts(lay, key, value):
         return k, encode(f["value"])
     if "values" in f:
         return k, encode(f["values"])
-    return k, _value_text(lay, value)
+    return k, _value_tokens_text(lay, tokens(value))
+
+
+def _line_text(sign, k, o, n=None):
+    if sign == "~":
+        return "~ key: %s  value: %s -> %s\n" % (k, o, n)
+    return "%s key: %s  value: %s\n" % (sign, k, o)
 
 
 def line(lay, sign, key, old, new):
+    if sign != "+" and old is None:
+        return "%s key: %s  value: <changed while read>\n" % (sign, _hex(key))
     if sign == "~":
         k, o = _texts(lay, key, old)
         _, n = _texts(lay, key, new)
-        return "~ key: %s  value: %s -> %s\n" % (k, o, n)
+        return _line_text(sign, k, o, n)
     k, v = _texts(lay, key, new if sign == "+" else old)
-    return "%s key: %s  value: %s\n" % (sign, k, v)
+    return _line_text(sign, k, v)
 
 
-def summary(result):
-    counts = {"+": 0, "-": 0, "~": 0}
-    for d in result.differences:
-        counts[d[0]] += 1
-    return counts
+class _Template:
+    """One difference's text with the places of its record's bytes: hex digits, or the
+    byte itself."""
+
+    def __init__(self, sample):
+        out, self.places = [], []
+        for pos, ch in enumerate(sample):
+            code = ord(ch) - 0xE000
+            if 0 <= code < 2 * _MARKS:
+                self.places.append((pos, code >> 1, code & 1))
+                out.append("0")
+            elif _RAW <= ord(ch) < _RAW + _MARKS:
+                self.places.append((pos, ord(ch) - _RAW, 2))
+                out.append(" ")
+            else:
+                out.append(ch)
+        self.text = "".join(out).encode("ascii")
+        self.width = len(self.text)
+
+    def render(self, records, n, size):
+        width = self.width
+        buf = bytearray(self.text * n)
+        columns = {}
+        for pos, index, kind in self.places:
+            col = columns.get(index)
+            if col is None:
+                col = columns[index] = records[index::size]
+            buf[pos::width] = col if kind == 2 else col.translate(LOW if kind else HIGH)
+        return bytes(buf)
+
+
+def _value_markers(lay, first):
+    """Marker tokens of a value at record offset `first`, per CPU as value_tokens() gives."""
+    if lay.kind == "per_cpu":
+        return [markers(lay.value_size, first + cpu * lay.value_stride)
+                for cpu in range(lay.ncpus)]
+    return [markers(lay.value_size, first)]
+
+
+def _templated(lay, diffs):
+    return lay.btf is None and lay.kind in ("plain", "per_cpu") and lay.key_size and \
+        lay.value_size and diffs.size <= _MARKS
+
+
+class _TextTemplates:
+    """A '~' line and a '+' or '-' line; in a batch of both, every record is rendered as
+    '~' and the part after the first value is cut from the others (masked to NUL bytes,
+    which are then deleted)."""
+
+    def __init__(self, lay, diffs):
+        sign = chr(_RAW + diffs.sign_at)
+        key = _hex_tokens(markers(lay.key_size))
+        first = _value_tokens_text(lay, markers(diffs.value_size, diffs.first_at))
+        second = _value_tokens_text(lay, markers(diffs.value_size, diffs.second_at))
+        self.changed = _Template(_line_text("~", key, first, second).replace("~", sign, 1))
+        self.one = _Template(_line_text(sign, key, first))
+        w, cut = self.changed.width, self.one.width - 1
+        self.masks = [b""] * 256
+        self.masks[ord("~")] = b"\xff" * w
+        self.masks[ord("+")] = self.masks[ord("-")] = \
+            b"\xff" * cut + b"\0" * (w - 1 - cut) + b"\xff"
+
+
+def _text_batch(lay, diffs, tmpl, records, n):
+    size = diffs.size
+    if tmpl is not None and records[diffs.flags_at::size].count(0) == n:
+        signs = records[diffs.sign_at::size]
+        tildes = signs.count(b"~")
+        if tildes == 0:
+            return tmpl.one.render(records, n, size).decode("ascii")
+        full = tmpl.changed.render(records, n, size)
+        if tildes == n:
+            return full.decode("ascii")
+        mask = b"".join(map(tmpl.masks.__getitem__, signs))
+        cut = int.from_bytes(full, "big") & int.from_bytes(mask, "big")
+        return cut.to_bytes(len(full), "big").translate(None, b"\0").decode("ascii")
+    return "".join(line(lay, *diffs.decode(records, i)) for i in range(n))
 
 
 def write_text(out, result):
     lay = result.layout
-    lines = []
-    for sign, key, old, new in result.differences:
-        if sign != "+" and old is None:
-            lines.append("%s key: %s  value: <changed while read>\n" % (sign, _hex(key)))
-        else:
-            lines.append(line(lay, sign, key, old, new))
-        if len(lines) >= 4096:
-            out.write("".join(lines))
-            lines = []
-    out.write("".join(lines))
-    c = summary(result)
+    diffs = result.differences
+    tmpl = _TextTemplates(lay, diffs) if _templated(lay, diffs) else None
+    for records, n in diffs.batches():
+        out.write(_text_batch(lay, diffs, tmpl, records, n))
+    c = diffs.counts
     out.write("%u added, %u removed, %u changed, %u same\n" % (c["+"], c["-"], c["~"],
                                                                result.same))
     if result.changed_during_read:
@@ -74,29 +166,51 @@ def write_text(out, result):
                   % result.maps)
 
 
+def _json_templates(lay, diffs, pretty):
+    """{sign: _Template of "," and one element of its array}."""
+    key = markers(lay.key_size)
+    first = _value_markers(lay, diffs.first_at)
+    second = _value_markers(lay, diffs.second_at)
+    one = _Template("," + encode(json_entry(lay, key, first), pretty, 2))
+    changed = {"key": hex_list(key), "old": json_entry(lay, key, first),
+               "new": json_entry(lay, key, second)}
+    return {"+": one, "-": one, "~": _Template("," + encode(changed, pretty, 2))}
+
+
+def _json_batch(lay, diffs, tmpl, records, n, pretty):
+    """The batch's elements, joined by commas."""
+    if tmpl is not None and records[diffs.flags_at::diffs.size].count(0) == n:
+        return tmpl.render(records, n, diffs.size)[1:].decode("ascii")
+    return ",".join(encode(_json_difference(lay, *diffs.decode(records, i)), pretty, 2)
+                    for i in range(n))
+
+
 def write_json(stream, result):
-    """-j: written a few thousand entries at a time (compact), so that a million differences
-    are never one object in memory; -p: one value."""
-    if stream.pretty:
-        stream.value(json_value(result))
-        return
+    """-j and -p: one object, written a batch of differences at a time, so that a million
+    differences are never one object in memory."""
     lay = result.layout
-    out = stream.out
-    for n, sign in enumerate("+-~"):
-        out.write(('{"%s":[' if n == 0 else '],"%s":[') % ("added", "removed", "changed")[n])
-        texts = []
+    diffs = result.differences
+    out, pretty = stream.out, stream.pretty
+    templates = _json_templates(lay, diffs, pretty) if _templated(lay, diffs) else {}
+    inner, colon = ("\n    ", ": ") if pretty else ("", ":")
+    counts = diffs.counts
+    out.write("{")
+    for n, (name, sign) in enumerate(zip(("added", "removed", "changed"), "+-~")):
+        out.write('%s%s"%s"%s' % ("," if n else "", inner, name, colon))
+        if not counts[sign]:
+            out.write("[]")
+            continue
+        out.write("[")
         first = True
-        for d in result.differences:
-            if d[0] != sign:
-                continue
-            texts.append(encode(_json_difference(lay, *d)))
-            if len(texts) >= 4096:
-                out.write(("" if first else ",") + ",".join(texts))
-                texts, first = [], False
-        if texts:
-            out.write(("" if first else ",") + ",".join(texts))
-    out.write('],"same":%u,"changed_during_read":%s}' % (
-        result.same, "true" if result.changed_during_read else "false"))
+        for records, k in diffs.batches(sign):
+            text = _json_batch(lay, diffs, templates.get(sign), records, k, pretty)
+            out.write(text if first else "," + text)
+            first = False
+        out.write(inner + "]")
+    out.write('%s"same"%s%u,%s"changed_during_read"%s%s%s}' % (
+        "," + inner, colon, result.same, inner, colon,
+        "true" if result.changed_during_read else "false", "\n" if pretty else ""))
+    stream.complete = True
 
 
 def _json_entry(lay, key, value):
