@@ -4,15 +4,12 @@ tell, with what is looked up once per command (pins, owners, BTF users, the cloc
 import errno
 
 from bpfinspect import model
-from bpfinspect.btfparse.parser import Btf
-from bpfinspect.btfparse.values import metadata_variables
 from bpfinspect.constants import BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PROG_ARRAY, BPF_OBJ_NAME_LEN
 from bpfinspect.errors import NoSuchObject, from_errno
 from bpfinspect.kernel import owners as owners_lookup, procfs, uapi
 from bpfinspect.kernel.idtable import IdTable
 from bpfinspect.kernel.info import btf_data, btf_info, map_info, prog_full_name, prog_info
 from bpfinspect.kernel.libbpf import lib
-from bpfinspect.kernel.maps import MapReader
 from bpfinspect.kernel.proginfo import ProgInfoReader
 from bpfinspect.kernel import objects
 
@@ -93,6 +90,10 @@ def metadata(map_ids):
     """MetadataVar per `bpf_metadata_*` variable in the program's read-only data map: the
     first of its maps that is a one-entry array with a BTF value type and ".rodata" in its
     name (bpftool's find_metadata)."""
+    from bpfinspect.btfparse.parser import Btf  # here: most listings have no metadata
+    from bpfinspect.btfparse.values import metadata_variables
+    from bpfinspect.kernel.maps import MapReader
+
     for map_id in map_ids:
         try:
             obj = objects.open_by_id("map", map_id)

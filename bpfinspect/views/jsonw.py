@@ -5,7 +5,6 @@ and before a closing bracket, none before array elements, so arrays of numbers s
 line and objects in arrays open as `[{` and `},{`.
 """
 
-import json
 import re
 
 from bpfinspect.model import Encoded
@@ -27,13 +26,20 @@ def _needs_escape(ch):
     return ch in _ESCAPES or ch < " " or "\ud800" <= ch <= "\udfff"
 
 
-_NEEDS_ESCAPE = re.compile('[\x00-\x1f"\\\\\ud800-\udfff]')
+_NEEDS_ESCAPE = None  # compiled on first use (~1 ms): most text needs no look
+
+
+def _needs_escape_search(text):
+    global _NEEDS_ESCAPE
+    if _NEEDS_ESCAPE is None:
+        _NEEDS_ESCAPE = re.compile('[\x00-\x1f"\\\\\ud800-\udfff]')
+    return _NEEDS_ESCAPE.search(text)
 
 
 def quote(text):
     if text.isprintable() and '"' not in text and "\\" not in text:
         return '"' + text + '"'  # the common case, by C-level checks only
-    if not _NEEDS_ESCAPE.search(text):
+    if not _needs_escape_search(text):
         return '"' + text + '"'
     return '"' + "".join(_escape_char(ch) if _needs_escape(ch) else ch for ch in text) + '"'
 
@@ -41,17 +47,24 @@ def quote(text):
 # the standard library's C encoder, which escapes exactly as quote() does (`"`, `\\`, \\n, \\t,
 # \\r, \\f, \\b, other control characters as \\u00xx in lower case, everything else as it is)
 # but for lone surrogates (bytes that were not UTF-8), which must become \\ufffd
-_C_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
-                              check_circular=False).encode
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_C_COMPACT = None  # made on first use: text output never needs the json module
 
 
 def encode_plain(value):
     """encode(value) in compact form, for a value known to hold no Encoded text: through the
     C encoder, whose output is the same (a lone surrogate sends it the slow way)."""
+    global _C_COMPACT
+    if _C_COMPACT is None:
+        import json
+
+        _C_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
+                                      check_circular=False).encode
     text = _C_COMPACT(value)
-    if _SURROGATE.search(text):
-        return encode(value)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate
+            return encode(value)
     return text
 
 

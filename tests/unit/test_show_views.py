@@ -285,3 +285,16 @@ def test_output_pretty_listing():
         '    }\n'
         ']\n')
     assert _show("map", [], "json", pretty=True, listing=True) == "[]\n"
+
+
+def test_plain_json_through_the_c_encoder_is_what_encode_gives():
+    """encode_plain() (the standard library's C encoder) escapes exactly as encode(): quotes,
+    backslashes, control characters in lower-case \\u00xx, DEL and non-ASCII as they are,
+    bytes that were not UTF-8 (lone surrogates) as \\ufffd."""
+    from bpfinspect.views.jsonw import encode_plain
+
+    for value in ({"name": 'a"b\\c\n\t\r\f\b\x01\x1f\x7f é 漢'}, {"comm": "x\udcff", "n": [1, 2]},
+                  [{"id": 1, "ok": True, "no": False, "none": None, "ids": (3, 4)}], {},
+                  {"pids": [{"pid": 9, "comm": "\x1b[31m"}], "v": -5, "f": 1.5}):
+        assert encode_plain(value) == encode(value)
+    assert encode_plain({"comm": "x\udcff"}) == '{"comm":"x\\ufffd"}'
