@@ -5,6 +5,7 @@ import os
 
 from bpfinspect import model
 from bpfinspect.btfparse import files
+from bpfinspect.btfparse import parser as P
 from bpfinspect.btfparse import sort as btf_sort
 from bpfinspect.btfparse.parser import Btf, check_names, check_references
 from bpfinspect.constants import SYSFS_BTF_DIR, VMLINUX_BTF
@@ -62,6 +63,9 @@ def load(source, for_c=False, sort=True):
     return btf
 
 
+_UNREFERRED = (P.FUNC, P.VAR, P.DATASEC, P.DECL_TAG)
+
+
 def write_c_header(source, btf, fd, sort=True):
     """The C header of parsed `btf` (from `source`) onto file descriptor `fd`, written by
     libbpf's btf_dump in bpftool 7.8's frame; with root ids, only those types and what they
@@ -77,9 +81,13 @@ def write_c_header(source, btf, fd, sort=True):
                 for root in source.roots:
                     dump.dump_type(root)
             else:
-                ids = btf_sort.order(btf) if sort else range(1, dump.count())
-                for type_id in ids:
-                    dump.dump_type(type_id)
+                if sort:
+                    # the kernel lets no type refer to these, so dumping them orders and
+                    # prints nothing: not asked for (a file's BTF may do what it likes)
+                    without = _UNREFERRED if source.trusted else ()
+                    dump.dump_types(btf_sort.order(btf, without))
+                else:
+                    dump.dump_types(range(1, dump.count()))
                 dump.write(btf_view.KFUNCS_BEGIN)
                 for func_id, name, fastcall in btf_sort.kfuncs(
                         btf, lambda i: dump.type_parts(i)[:2]):
@@ -93,13 +101,18 @@ def write_c_header(source, btf, fd, sort=True):
             base.close()
 
 
-def c_header_text(source, btf=None, sort=True):
-    """The C header as a string, generated whole before anything is printed (so that
-    Ctrl-C during libbpf's work leaves no half line behind); `btf` as load() gives it."""
+def c_header_bytes(source, btf=None, sort=True):
+    """The C header as bytes, generated whole before anything is printed (so that Ctrl-C
+    during libbpf's work leaves no half line behind); `btf` as load() gives it."""
     if btf is None:
         btf = load(source, for_c=True, sort=sort)
     fd = os.memfd_create("bpfinspect-c-header")
     with open(fd, "rb") as f:
         write_c_header(source, btf, fd, sort)
         f.seek(0)
-        return f.read().decode("utf-8", "surrogateescape")
+        return f.read()
+
+
+def c_header_text(source, btf=None, sort=True):
+    """c_header_bytes() as a string."""
+    return c_header_bytes(source, btf, sort).decode("utf-8", "surrogateescape")

@@ -147,6 +147,10 @@ def dump(words):
         if r.options.json:
             raise BpfError("JSON output for C-syntax dump is not supported",
                            exit_status=EXIT_NOT_SUPPORTED)
-        write_lines(sys.stdout, btfdump.c_header_text(source, btf_obj, sort))
+        header = btfdump.c_header_bytes(source, btf_obj, sort)
+        if hasattr(sys.stdout, "write_bytes"):
+            sys.stdout.write_bytes(header)
+        else:
+            write_lines(sys.stdout, header.decode("utf-8", "surrogateescape"))
         return
     r.output.btf_raw(btf_obj, source.roots)
