@@ -10,8 +10,6 @@ from bpfinspect.btfparse import sort as btf_sort
 from bpfinspect.btfparse.parser import Btf, check_names, check_references
 from bpfinspect.constants import SYSFS_BTF_DIR, VMLINUX_BTF
 from bpfinspect.errors import EXIT_INVALID, BpfError, BtfError
-from bpfinspect.kernel.btfc import CDump
-from bpfinspect.kernel.info import btf_data, btf_is_module
 from bpfinspect.views import btf as btf_view
 
 
@@ -38,6 +36,8 @@ def file_source(path, base_path=None):
 
 def kernel_source(btf_id, roots=(), base_path=None):
     """The BTF object `btf_id`; a module's is split over vmlinux."""
+    from bpfinspect.kernel.info import btf_data, btf_is_module  # not for files
+
     data = btf_data(btf_id)
     if base_path is None and btf_is_module(btf_id):
         base_path = VMLINUX_BTF
@@ -70,6 +70,8 @@ def write_c_header(source, btf, fd, sort=True):
     """The C header of parsed `btf` (from `source`) onto file descriptor `fd`, written by
     libbpf's btf_dump in bpftool 7.8's frame; with root ids, only those types and what they
     need, and no kfuncs."""
+    from bpfinspect.kernel.btfc import CDump  # ctypes and libbpf: for C headers only
+
     base = None
     try:
         if source.base_path:
