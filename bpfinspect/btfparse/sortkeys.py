@@ -220,12 +220,24 @@ def order(btf):
     keys[0] = b""
     repeats = collections.Counter(keys)
     tied = [type_id for type_id, key in enumerate(keys) if repeats[key] > 1]
-    shape = _shape_hasher(table, names)
-    anonymous = bytes(8)
+    # an anonymous reference hashes as what it refers to: types that tie and come to the
+    # same type that way hash the same, and a tie of those alone needs no hash at all
+    nexts = table.nexts
+    same = {}
     for type_id in tied:
-        if _NAME_ONLY[kinds[type_id]] and not name_offs[type_id]:
-            keys[type_id] += anonymous
+        t = type_id
+        while not name_offs[t] and kinds[t] in _REFS:
+            t = nexts[t]
+        same[type_id] = t
+    ends_of_tie = collections.defaultdict(set)
+    for type_id, t in same.items():
+        ends_of_tie[keys[type_id]].add(t)
+    shape = _shape_hasher(table, names)
+    zero = bytes(8)
+    for type_id, t in same.items():
+        if len(ends_of_tie[keys[type_id]]) == 1 or (_NAME_ONLY[kinds[t]] and not name_offs[t]):
+            keys[type_id] += zero
         else:
-            keys[type_id] += shape(type_id).to_bytes(8, "big")
+            keys[type_id] += shape(t).to_bytes(8, "big")
     ids = sorted(range(1, count), key=keys.__getitem__)
     return ids, kinds
