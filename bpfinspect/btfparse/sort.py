@@ -183,8 +183,10 @@ def order(btf, without=()):
     """Every type id of `btf` from 1 (its base's too, for split BTF), in bpftool's sorted
     order (void, which bpftool keeps in its list, is left out), but those of the kinds
     `without`. From tables (sortkeys) where they give the same order; else by walks."""
-    done = sortkeys.order(btf)
-    ids, kinds = done if done is not None else _order_walking(btf)
+    done = sortkeys.order(btf, without)
+    if done is not None:
+        return done
+    ids, kinds = _order_walking(btf)
     if not without:
         return ids
     dropped = [kind in without for kind in range(32)]

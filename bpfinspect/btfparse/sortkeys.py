@@ -195,9 +195,10 @@ def _shape_hasher(table, names):
     return top
 
 
-def order(btf):
-    """(ids, kinds): every type id from 1 in bpftool's sorted order, and the kind of every
-    id; None when the table-driven order cannot be promised equal to sort.py's walks."""
+def order(btf, without=()):
+    """Every type id from 1 in bpftool's sorted order, but those of the kinds `without` (which
+    are not ranked at all); None when the table-driven order cannot be promised equal to
+    sort.py's walks."""
     try:
         table = _Table(btf)
         ends = _chain_ends(table)
@@ -206,6 +207,11 @@ def order(btf):
     kinds, name_offs = table.kinds, table.names
     names = _Names(btf)
     count = len(kinds)
+    if without:
+        dropped = [kind in without for kind in range(32)]
+        ids = [type_id for type_id in range(1, count) if not dropped[kinds[type_id]]]
+    else:
+        ids = range(1, count)
     ranks = [(_RANK_NAMED if n else _RANK_ANON)[k] for k, n in zip(kinds, name_offs)]
     own = [names[n] for n in name_offs]
     sort_names = own[:]
@@ -216,10 +222,15 @@ def order(btf):
         for type_id in itertools.compress(range(count), [k == kind for k in kinds]):
             if not name_offs[type_id] and table.vlen(type_id):
                 sort_names[type_id] = names[table.words[type_id][table.starts[type_id] + 3]]
-    keys = [b"%c%b\0%b\0" % k for k in zip(ranks, sort_names, own)]
-    keys[0] = b""
-    repeats = collections.Counter(keys)
-    tied = [type_id for type_id, key in enumerate(keys) if repeats[key] > 1]
+    if without:  # keys for the ids kept only
+        keys = dict(zip(ids, [b"%c%b\0%b\0" % (ranks[i], sort_names[i], own[i]) for i in ids]))
+        repeats = collections.Counter(keys.values())
+        tied = [type_id for type_id, key in keys.items() if repeats[key] > 1]
+    else:  # a list by id, void's key empty (no other is)
+        keys = [b"%c%b\0%b\0" % k for k in zip(ranks, sort_names, own)]
+        keys[0] = b""
+        repeats = collections.Counter(keys)
+        tied = [type_id for type_id, key in enumerate(keys) if repeats[key] > 1]
     # an anonymous reference hashes as what it refers to: types that tie and come to the
     # same type that way hash the same, and a tie of those alone needs no hash at all
     nexts = table.nexts
@@ -239,5 +250,4 @@ def order(btf):
             keys[type_id] += zero
         else:
             keys[type_id] += shape(t).to_bytes(8, "big")
-    ids = sorted(range(1, count), key=keys.__getitem__)
-    return ids, kinds
+    return sorted(ids, key=keys.__getitem__)
