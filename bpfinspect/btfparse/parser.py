@@ -255,19 +255,23 @@ class Btf:
         """{offset: string} of every string that starts after a NUL in this BTF's own
         string section (offsets global): one pass, for whole-BTF walks. Names pointing
         into the middle of a string are not in it: use string() for a miss."""
+        table = dict(self.string_items())
+        table[0] = ""
+        return table
+
+    def string_items(self):
+        """(offset, string) of string_table(), but the empty string at 0, as an iterator."""
         if self.strings.isascii():  # one decode and split; offsets summed in C
             parts = self.strings.decode("ascii").split("\0")
             offsets = map(operator.add, itertools.accumulate(map(len, parts), initial=0),
                           itertools.count(self.str_base))
-            table = dict(zip(offsets, parts))
-        else:
-            table = {}
-            pos = self.str_base
-            for raw in self.strings.split(b"\0"):
-                table[pos] = raw.decode("utf-8", "surrogateescape")
-                pos += len(raw) + 1
-        table[0] = ""
-        return table
+            return zip(offsets, parts)
+        items = []
+        pos = self.str_base
+        for raw in self.strings.split(b"\0"):
+            items.append((pos, raw.decode("utf-8", "surrogateescape")))
+            pos += len(raw) + 1
+        return iter(items)
 
     def offset_of(self, type_id):
         """The offset of type `type_id`'s record in types_data (this BTF's types only)."""

@@ -33,12 +33,12 @@ class _Names(dict):
 
 
 def _names(btf):
-    table = btf.string_table()
+    items = btf.string_items()
     strings = btf.strings
     if not (strings.isascii() and not strings.translate(None, _PLAIN)):
         if btf_view.needs_escaping(strings):
-            table = {off: safe(text) for off, text in table.items()}
-    return _Names(btf, table)
+            items = ((off, safe(text)) for off, text in items)
+    return _Names(btf, items)
 
 
 def raw_text_all(btf):
