@@ -235,13 +235,12 @@ def order(btf, without=()):
     # same type that way hash the same, and a tie of those alone needs no hash at all
     nexts = table.nexts
     same = {}
+    ends_of_tie = collections.defaultdict(set)
     for type_id in tied:
         t = type_id
         while not name_offs[t] and kinds[t] in _REFS:
             t = nexts[t]
         same[type_id] = t
-    ends_of_tie = collections.defaultdict(set)
-    for type_id, t in same.items():
         ends_of_tie[keys[type_id]].add(t)
     shape = _shape_hasher(table, names)
     zero = bytes(8)
