@@ -82,26 +82,25 @@ def _chunk(btf, w, starts, type_id, N):
         elif kind == _FUNC_PROTO:
             vlen = info & 0xFFFF
             add(f"[{type_id}] FUNC_PROTO '{N[w[p]]}' ret_type_id={w[p + 2]} vlen={vlen}")
-            if vlen:
-                it = iter(w[p + 3:p + 3 + 2 * vlen])
-                add("".join([f"\n\t'{N[n]}' type_id={t}" for n, t in zip(it, it)]))
+            for i in range(p + 3, p + 3 + 2 * vlen, 2):
+                add(f"\n\t'{N[w[i]]}' type_id={w[i + 1]}")
             add("\n")
         elif kind in _REFERRING:
             add(f"[{type_id}] {_REFERRING[kind]} '{N[w[p]]}' type_id={w[p + 2]}\n")
         elif kind == _STRUCT or kind == _UNION:
             vlen = info & 0xFFFF
             add(f"[{type_id}] {_COMPOSITE[kind]} '{N[w[p]]}' size={w[p + 2]} vlen={vlen}")
-            if vlen:
-                it = iter(w[p + 3:p + 3 + 3 * vlen])
-                if info >> 31:
-                    add("".join([
-                        f"\n\t'{N[n]}' type_id={t} bits_offset={o & 0xFFFFFF} "
-                        f"bitfield_size={o >> 24}" if o >> 24 else
-                        f"\n\t'{N[n]}' type_id={t} bits_offset={o & 0xFFFFFF}"
-                        for n, t, o in zip(it, it, it)]))
-                else:
-                    add("".join([f"\n\t'{N[n]}' type_id={t} bits_offset={o}"
-                                 for n, t, o in zip(it, it, it)]))
+            if info >> 31:
+                for i in range(p + 3, p + 3 + 3 * vlen, 3):
+                    o = w[i + 2]
+                    if o >> 24:
+                        add(f"\n\t'{N[w[i]]}' type_id={w[i + 1]} bits_offset={o & 0xFFFFFF} "
+                            f"bitfield_size={o >> 24}")
+                    else:
+                        add(f"\n\t'{N[w[i]]}' type_id={w[i + 1]} bits_offset={o}")
+            else:
+                for i in range(p + 3, p + 3 + 3 * vlen, 3):
+                    add(f"\n\t'{N[w[i]]}' type_id={w[i + 1]} bits_offset={w[i + 2]}")
             add("\n")
         elif kind == _ARRAY:
             add(f"[{type_id}] ARRAY '{N[w[p]]}' type_id={w[p + 3]} index_type_id={w[p + 4]} "
@@ -112,12 +111,13 @@ def _chunk(btf, w, starts, type_id, N):
             add(f"[{type_id}] {'ENUM' if kind == _ENUM else 'ENUM64'} '{N[w[p]]}' "
                 f"encoding={_SIGNED[signed]} size={w[p + 2]} vlen={vlen}")
             if kind == _ENUM:
-                it = iter(w[p + 3:p + 3 + 2 * vlen])
                 if signed:
-                    add("".join([f"\n\t'{N[n]}' val={v - (v >> 31 << 32)}"
-                                 for n, v in zip(it, it)]))
+                    for i in range(p + 3, p + 3 + 2 * vlen, 2):
+                        v = w[i + 1]
+                        add(f"\n\t'{N[w[i]]}' val={v - (v >> 31 << 32)}")
                 else:
-                    add("".join([f"\n\t'{N[n]}' val={v}" for n, v in zip(it, it)]))
+                    for i in range(p + 3, p + 3 + 2 * vlen, 2):
+                        add(f"\n\t'{N[w[i]]}' val={w[i + 1]}")
             else:
                 it = iter(w[p + 3:p + 3 + 3 * vlen])
                 if signed:

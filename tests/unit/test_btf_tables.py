@@ -43,6 +43,10 @@ def ties():
     b.add(8, "int_u", 23)                                                           # 24
     b.add(2, word=24)                                                               # 25
     b.add(19, "", 8, vlen=1, extra=struct.pack("<III", b.name("V"), 1, 0x80000000))  # 26
+    b.add(4, "bits", 4, vlen=2, kflag=1, extra=struct.pack(                          # 27
+        "<IIIIII", b.name("lo"), 1, 3 << 24, b.name("hi"), 1, (5 << 24) | 3))
+    b.add(6, "signed", 4, vlen=2, kflag=1, extra=struct.pack(                       # 28
+        "<IiIi", b.name("NEG"), -5, b.name("POS"), 7))
     return b.blob()
 
 
