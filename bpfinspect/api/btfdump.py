@@ -30,8 +30,10 @@ def file_source(path, base_path=None):
     vmlinux."""
     if base_path is None and path.startswith(SYSFS_BTF_DIR) and path != VMLINUX_BTF:
         base_path = VMLINUX_BTF
+    # trusted (the kernel checked it) only where it really is under /sys/kernel/btf: not
+    # /sys/kernel/btf/../../tmp/x
     return BtfSource(files.read(path), base_path, label=path,
-                     trusted=path.startswith(SYSFS_BTF_DIR))
+                     trusted=os.path.realpath(path).startswith(SYSFS_BTF_DIR))
 
 
 def kernel_source(btf_id, roots=(), base_path=None):

@@ -109,3 +109,15 @@ def test_raw_text_by_table_is_the_per_type_text():
         btf.check()
         ids = range(btf.start_id, btf.count)
         assert "".join(btfraw.raw_text_all(btf)) == "".join(btf_view.raw_text(btf, ids))
+
+
+def test_only_sysfs_btf_is_trusted(tmp_path):
+    from bpfinspect.api import btfdump
+
+    path = tmp_path / "x.btf"
+    path.write_bytes(ties())
+    sneaky = "/sys/kernel/btf/" + "../" * 8 + str(path).lstrip("/")
+    assert not btfdump.file_source(sneaky).trusted
+    assert not btfdump.file_source(str(path)).trusted
+    if os.path.exists("/sys/kernel/btf/vmlinux"):
+        assert btfdump.file_source("/sys/kernel/btf/vmlinux").trusted
