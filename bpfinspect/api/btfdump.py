@@ -5,12 +5,11 @@ import os
 
 from bpfinspect import model
 from bpfinspect.btfparse import files
+from bpfinspect.btfparse import parser as P
 from bpfinspect.btfparse import sort as btf_sort
 from bpfinspect.btfparse.parser import Btf, check_names, check_references
 from bpfinspect.constants import SYSFS_BTF_DIR, VMLINUX_BTF
 from bpfinspect.errors import EXIT_INVALID, BpfError, BtfError
-from bpfinspect.kernel.btfc import CDump
-from bpfinspect.kernel.info import btf_data, btf_is_module
 from bpfinspect.views import btf as btf_view
 
 
@@ -31,12 +30,16 @@ def file_source(path, base_path=None):
     vmlinux."""
     if base_path is None and path.startswith(SYSFS_BTF_DIR) and path != VMLINUX_BTF:
         base_path = VMLINUX_BTF
+    # trusted (the kernel checked it) only where it really is under /sys/kernel/btf: not
+    # /sys/kernel/btf/../../tmp/x
     return BtfSource(files.read(path), base_path, label=path,
-                     trusted=path.startswith(SYSFS_BTF_DIR))
+                     trusted=os.path.realpath(path).startswith(SYSFS_BTF_DIR))
 
 
 def kernel_source(btf_id, roots=(), base_path=None):
     """The BTF object `btf_id`; a module's is split over vmlinux."""
+    from bpfinspect.kernel.info import btf_data, btf_is_module  # not for files
+
     data = btf_data(btf_id)
     if base_path is None and btf_is_module(btf_id):
         base_path = VMLINUX_BTF
@@ -62,10 +65,15 @@ def load(source, for_c=False, sort=True):
     return btf
 
 
+_UNREFERRED = (P.FUNC, P.VAR, P.DATASEC, P.DECL_TAG)
+
+
 def write_c_header(source, btf, fd, sort=True):
     """The C header of parsed `btf` (from `source`) onto file descriptor `fd`, written by
     libbpf's btf_dump in bpftool 7.8's frame; with root ids, only those types and what they
     need, and no kfuncs."""
+    from bpfinspect.kernel.btfc import CDump  # ctypes and libbpf: for C headers only
+
     base = None
     try:
         if source.base_path:
@@ -77,9 +85,13 @@ def write_c_header(source, btf, fd, sort=True):
                 for root in source.roots:
                     dump.dump_type(root)
             else:
-                ids = btf_sort.order(btf) if sort else range(1, dump.count())
-                for type_id in ids:
-                    dump.dump_type(type_id)
+                if sort:
+                    # the kernel lets no type refer to these, so dumping them orders and
+                    # prints nothing: not asked for (a file's BTF may do what it likes)
+                    without = _UNREFERRED if source.trusted else ()
+                    dump.dump_types(btf_sort.order(btf, without))
+                else:
+                    dump.dump_types(range(1, dump.count()))
                 dump.write(btf_view.KFUNCS_BEGIN)
                 for func_id, name, fastcall in btf_sort.kfuncs(
                         btf, lambda i: dump.type_parts(i)[:2]):
@@ -93,13 +105,18 @@ def write_c_header(source, btf, fd, sort=True):
             base.close()
 
 
-def c_header_text(source, btf=None, sort=True):
-    """The C header as a string, generated whole before anything is printed (so that
-    Ctrl-C during libbpf's work leaves no half line behind); `btf` as load() gives it."""
+def c_header_bytes(source, btf=None, sort=True):
+    """The C header as bytes, generated whole before anything is printed (so that Ctrl-C
+    during libbpf's work leaves no half line behind); `btf` as load() gives it."""
     if btf is None:
         btf = load(source, for_c=True, sort=sort)
     fd = os.memfd_create("bpfinspect-c-header")
     with open(fd, "rb") as f:
         write_c_header(source, btf, fd, sort)
         f.seek(0)
-        return f.read().decode("utf-8", "surrogateescape")
+        return f.read()
+
+
+def c_header_text(source, btf=None, sort=True):
+    """c_header_bytes() as a string."""
+    return c_header_bytes(source, btf, sort).decode("utf-8", "surrogateescape")

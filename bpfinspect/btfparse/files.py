@@ -5,10 +5,12 @@ Only regular files are read (a FIFO or a device would block or never end), and n
 MAX_BYTES: a hostile path costs no more memory than that."""
 
 import errno
+import mmap
 import os
 import stat
 import struct
 
+from bpfinspect.constants import SYSFS_BTF_DIR
 from bpfinspect.errors import BpfError, status_of_errno
 
 MAX_BYTES = 1 << 30
@@ -32,21 +34,36 @@ def read(path):
             raise _fail(path, "not a regular file")
         if st.st_size > MAX_BYTES:
             raise _fail(path, "larger than %d bytes" % MAX_BYTES, errno.EFBIG)
-        chunks, left = [], st.st_size
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 24))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
+        data = _mapped(fd, st.st_size, path)
+        if data is None:
+            chunks, left = [], st.st_size
+            while left > 0:
+                chunk = os.read(fd, min(left, 1 << 24))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+            data = b"".join(chunks)
     except OSError as exc:
         raise _fail(path, exc.strerror, exc.errno) from None
     finally:
         os.close(fd)
-    data = b"".join(chunks)
     if data[:4] == ELF_MAGIC:
         return elf_section(data, ".BTF", path)
     return data
+
+
+def _mapped(fd, size, path):
+    """The kernel's BTF under /sys/kernel/btf copied from a private mapping (newer kernels
+    allow it; sysfs gives a read() one page), or None. Only there: a file that someone
+    truncates while it is copied would kill us with SIGBUS; the kernel's BTF never changes."""
+    if not size or not os.path.realpath(path).startswith(SYSFS_BTF_DIR):
+        return None
+    try:
+        with mmap.mmap(fd, size, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ) as mapping:
+            return mapping[:]
+    except (OSError, ValueError):
+        return None
 
 
 def elf_section(data, name, path):

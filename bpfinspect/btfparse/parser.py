@@ -6,9 +6,12 @@ the base's type ids and string offsets. Every offset and count is checked: a cor
 raises BtfError, never IndexError or struct.error.
 """
 
+import itertools
+import operator
 import re
 import struct
 
+from bpfinspect.btfparse import table
 from bpfinspect.constants import BTF_KIND_NAMES as KIND_NAMES
 from bpfinspect.constants import BTF_MAGIC as MAGIC
 from bpfinspect.constants import btf_info_kind, btf_info_vlen
@@ -158,6 +161,7 @@ class Btf:
         self.start_id = base.count if base is not None else 1
         self.str_base = len(base.strings_all) if base is not None else 0
         self._index_cache = None
+        self.words = self.starts = None  # after check(): table.walk()'s, when it walked
         self._cache = {}
         self._names = {}
 
@@ -185,6 +189,14 @@ class Btf:
         return self.start_id + len(self._offsets)
 
     def _index(self):
+        walked = table.walk(self.types_data)
+        if walked is not None:
+            self.words, self.starts = walked
+            return [start << 2 for start in self.starts]
+        return self._index_slowly()
+
+    def _index_slowly(self):
+        """The walk that says what is wrong with a malformed section."""
         data = self.types_data
         offsets = []
         pos, end = 0, len(data)
@@ -243,13 +255,23 @@ class Btf:
         """{offset: string} of every string that starts after a NUL in this BTF's own
         string section (offsets global): one pass, for whole-BTF walks. Names pointing
         into the middle of a string are not in it: use string() for a miss."""
-        table = {}
-        pos = self.str_base
-        for raw in self.strings.split(b"\0"):
-            table[pos] = raw.decode("utf-8", "surrogateescape")
-            pos += len(raw) + 1
+        table = dict(self.string_items())
         table[0] = ""
         return table
+
+    def string_items(self):
+        """(offset, string) of string_table(), but the empty string at 0, as an iterator."""
+        if self.strings.isascii():  # one decode and split; offsets summed in C
+            parts = self.strings.decode("ascii").split("\0")
+            offsets = map(operator.add, itertools.accumulate(map(len, parts), initial=0),
+                          itertools.count(self.str_base))
+            return zip(offsets, parts)
+        items = []
+        pos = self.str_base
+        for raw in self.strings.split(b"\0"):
+            items.append((pos, raw.decode("utf-8", "surrogateescape")))
+            pos += len(raw) + 1
+        return iter(items)
 
     def offset_of(self, type_id):
         """The offset of type `type_id`'s record in types_data (this BTF's types only)."""

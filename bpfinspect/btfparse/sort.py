@@ -5,6 +5,7 @@ well. The hash is computed only where the first keys tie."""
 import struct
 
 from bpfinspect.btfparse import parser as P
+from bpfinspect.btfparse import sortkeys
 from bpfinspect.errors import BtfError
 
 _MAX_RANK = 10
@@ -178,9 +179,22 @@ def _keys(ts, count):
     return keys
 
 
-def order(btf):
+def order(btf, without=()):
     """Every type id of `btf` from 1 (its base's too, for split BTF), in bpftool's sorted
-    order (void, which bpftool keeps in its list, is left out)."""
+    order (void, which bpftool keeps in its list, is left out), but those of the kinds
+    `without`. From tables (sortkeys) where they give the same order; else by walks."""
+    done = sortkeys.order(btf, without)
+    if done is not None:
+        return done
+    ids, kinds = _order_walking(btf)
+    if not without:
+        return ids
+    dropped = [kind in without for kind in range(32)]
+    return [type_id for type_id in ids if not dropped[kinds[type_id]]]
+
+
+def _order_walking(btf):
+    """(ids, kinds) as order() needs them, with a walk per type (and the 64-level caps)."""
     ts = _Types(btf)
     keys = _keys(ts, btf.count)
     keys.sort()
@@ -201,7 +215,7 @@ def order(btf):
             group = sorted((_disambig(ts, k[3], True, cache, memo), k[3]) for k in keys[i:j])
             out.extend(type_id for _h, type_id in group)
         i = j
-    return out
+    return out, [head[1] for head in ts.heads]
 
 
 def kfuncs(btf, kind_and_name=None):

@@ -37,10 +37,30 @@ common.add_help_command(btf, USAGE)
 
 def _source(words, options):
     """(api.btfdump.BtfSource, the words left) from `BTF_SRC ...`."""
-    from bpfinspect.api import btfdump, dumps, listing
+    from bpfinspect.api import btfdump
 
     src, words = words[0], words[1:]
     base_path = options.base_btf
+    if selectors.is_prefix(src, "map") or selectors.is_prefix(src, "prog"):
+        return _object_source(src, words, base_path)
+    if selectors.is_prefix(src, "id"):
+        btf_id = selectors.strtoul(words[0])
+        if btf_id is None:
+            raise BpfError("can't parse %s as ID" % words[0])
+        return btfdump.kernel_source(btf_id, (), base_path), words[1:]
+    if selectors.is_prefix(src, "file"):
+        path, words = words[0], words[1:]
+        if words and selectors.is_prefix(words[0], "file"):
+            raise BpfError("merging several BTF files is not supported by bpfinspect yet",
+                           exit_status=EXIT_INVALID)
+        return btfdump.file_source(path, base_path), words
+    raise BpfError("unrecognized BTF source specifier: '%s'" % src)
+
+
+def _object_source(src, words, base_path):
+    """_source() of `map MAP ...` and `prog PROG`: the BTF that a map or program uses."""
+    from bpfinspect.api import btfdump, dumps, listing
+
     if selectors.is_prefix(src, "map"):
         if len(words) < 2:
             raise common.ShowUsage(USAGE)
@@ -69,17 +89,6 @@ def _source(words, options):
         if not btf_id:
             raise BpfError("get btf by id (0): No such file or directory")
         return btfdump.kernel_source(btf_id, (), base_path), words[2:]
-    if selectors.is_prefix(src, "id"):
-        btf_id = selectors.strtoul(words[0])
-        if btf_id is None:
-            raise BpfError("can't parse %s as ID" % words[0])
-        return btfdump.kernel_source(btf_id, (), base_path), words[1:]
-    if selectors.is_prefix(src, "file"):
-        path, words = words[0], words[1:]
-        if words and selectors.is_prefix(words[0], "file"):
-            raise BpfError("merging several BTF files is not supported by bpfinspect yet",
-                           exit_status=EXIT_INVALID)
-        return btfdump.file_source(path, base_path), words
     raise BpfError("unrecognized BTF source specifier: '%s'" % src)
 
 
@@ -147,6 +156,10 @@ def dump(words):
         if r.options.json:
             raise BpfError("JSON output for C-syntax dump is not supported",
                            exit_status=EXIT_NOT_SUPPORTED)
-        write_lines(sys.stdout, btfdump.c_header_text(source, btf_obj, sort))
+        header = btfdump.c_header_bytes(source, btf_obj, sort)
+        if hasattr(sys.stdout, "write_bytes"):
+            sys.stdout.write_bytes(header)
+        else:
+            write_lines(sys.stdout, header.decode("utf-8", "surrogateescape"))
         return
     r.output.btf_raw(btf_obj, source.roots)

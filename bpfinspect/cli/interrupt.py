@@ -57,6 +57,22 @@ class GuardedStream:
             view = view[os.write(fd, view):]
         return len(text)
 
+    def write_bytes(self, data):
+        """`data` as it is, straight to the file descriptor (after what the stream holds)."""
+        return self._guarded(self._write_bytes, data)
+
+    def _write_bytes(self, data):
+        self._stream.flush()
+        try:
+            fd = self._stream.fileno()
+        except (AttributeError, OSError, ValueError):
+            return self._stream.write(data.decode(self._stream.encoding or "utf-8",
+                                                  "surrogateescape"))
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        return len(data)
+
     def flush(self):
         return self._guarded(self._stream.flush)
 

@@ -47,9 +47,9 @@ def json(b):
 # --- `btf dump ... format raw` ---------------------------------------------------------------
 
 KIND_NAMES = ("UNKNOWN",) + P.KIND_NAMES[1:]
-_INT_ENCODINGS = {0: "(none)", 1: "SIGNED", 2: "CHAR", 4: "BOOL"}
-_VAR_LINKAGE = {0: "static", 1: "global", 2: "extern"}
-_FUNC_LINKAGE = {0: "static", 1: "global", 2: "extern"}
+INT_ENCODINGS = {0: "(none)", 1: "SIGNED", 2: "CHAR", 4: "BOOL"}
+VAR_LINKAGE = {0: "static", 1: "global", 2: "extern"}
+FUNC_LINKAGE = {0: "static", 1: "global", 2: "extern"}
 _TYPE = struct.Struct("<III")
 
 
@@ -79,6 +79,11 @@ def _is_utf8(data):
     return True
 
 
+def needs_escaping(strings):
+    """Whether some name in the string section `strings` must be escaped to be printed."""
+    return bool(_UNSAFE_STRINGS.search(strings)) or not _is_utf8(strings)
+
+
 def raw_text(btf, ids):
     """The raw dump as chunks of text (one pass over the records, no Type objects). Names
     are escaped as every text view escapes untrusted text; most BTF needs no escaping, which
@@ -89,7 +94,7 @@ def raw_text(btf, ids):
     u32 = struct.Struct("<I").unpack_from
     i32 = struct.Struct("<i").unpack_from
     table = btf.string_table()
-    if _UNSAFE_STRINGS.search(btf.strings) or not _is_utf8(btf.strings):
+    if needs_escaping(btf.strings):
         table = {off: safe(text) for off, text in table.items()}
     offset_of = btf.offset_of
     first_own = btf.start_id
@@ -122,7 +127,7 @@ def raw_text(btf, ids):
             v = u32(data, body)[0]
             out.append("%s size=%u bits_offset=%u nr_bits=%u encoding=%s\n" % (
                 head, word, (v >> 16) & 0xFF, v & 0xFF,
-                _INT_ENCODINGS.get((v >> 24) & 0x0F, "UNKN")))
+                INT_ENCODINGS.get((v >> 24) & 0x0F, "UNKN")))
         elif kind in _REFERRING:
             out.append("%s type_id=%u\n" % (head, word))
         elif kind == P.STRUCT or kind == P.UNION:
@@ -147,7 +152,7 @@ def raw_text(btf, ids):
             out.append("".join(parts))
         elif kind == P.FUNC:
             out.append("%s type_id=%u linkage=%s\n" % (head, word,
-                                                        _FUNC_LINKAGE.get(vlen, "(unknown)")))
+                                                        FUNC_LINKAGE.get(vlen, "(unknown)")))
         elif kind == P.ARRAY:
             out.append("%s type_id=%u index_type_id=%u nr_elems=%u\n"
                        % ((head,) + _TYPE.unpack_from(data, body)))
@@ -173,7 +178,7 @@ def raw_text(btf, ids):
             out.append("%s fwd_kind=%s\n" % (head, "union" if info >> 31 else "struct"))
         elif kind == P.VAR:
             out.append("%s type_id=%u, linkage=%s\n" % (
-                head, word, _VAR_LINKAGE.get(u32(data, body)[0], "(unknown)")))
+                head, word, VAR_LINKAGE.get(u32(data, body)[0], "(unknown)")))
         elif kind == P.DATASEC:
             parts = ["%s size=%u vlen=%u" % (head, word, vlen)]
             for v_type, offset, size in _TYPE.iter_unpack(data[body:body + 12 * vlen]):
@@ -217,7 +222,7 @@ def raw_json(btf, ids):
         if kind == P.INT:
             encoding, offset, bits = t.int_encoding()
             d.update(size=t.size, bits_offset=offset, nr_bits=bits,
-                     encoding=_INT_ENCODINGS.get(encoding, "UNKN"))
+                     encoding=INT_ENCODINGS.get(encoding, "UNKN"))
         elif kind in (P.PTR, P.CONST, P.VOLATILE, P.RESTRICT, P.TYPEDEF, P.TYPE_TAG):
             d["type_id"] = t.type
         elif kind == P.ARRAY:
@@ -238,12 +243,12 @@ def raw_json(btf, ids):
         elif kind == P.FWD:
             d["fwd_kind"] = "union" if t.kflag else "struct"
         elif kind == P.FUNC:
-            d.update(type_id=t.type, linkage=_FUNC_LINKAGE.get(t.vlen, "(unknown)"))
+            d.update(type_id=t.type, linkage=FUNC_LINKAGE.get(t.vlen, "(unknown)"))
         elif kind == P.FUNC_PROTO:
             d.update(ret_type_id=t.type, vlen=t.vlen,
                      params=[{"name": _name(btf, n), "type_id": pt} for n, pt in t.params()])
         elif kind == P.VAR:
-            d.update(type_id=t.type, linkage=_VAR_LINKAGE.get(t.linkage(), "(unknown)"))
+            d.update(type_id=t.type, linkage=VAR_LINKAGE.get(t.linkage(), "(unknown)"))
         elif kind == P.DATASEC:
             d.update(size=t.size, vlen=t.vlen,
                      vars=[{"type_id": v, "offset": o, "size": s} for v, o, s in t.variables()])

@@ -81,9 +81,11 @@ class TextOutput(Output):
         mapdiff.write_text(self.out, result)
 
     def btf_raw(self, btf_obj, roots=()):
-        from bpfinspect.views import btf
+        from bpfinspect.views import btf, btfraw
 
-        for chunk in btf.raw_text(btf_obj, btf.type_ids(btf_obj, roots)):
+        chunks = (btf.raw_text(btf_obj, btf.type_ids(btf_obj, roots)) if roots
+                  else btfraw.raw_text_all(btf_obj))
+        for chunk in chunks:
             self.out.write(chunk)
 
     def version(self, info):
