@@ -102,7 +102,8 @@ class JsonOutput(Output):
         """{"types": [...]}."""
         from bpfinspect.views import btf
 
-        self.stream.value({"types": list(btf.raw_json(btf_obj, btf.type_ids(btf_obj, roots)))})
+        self.stream.value({"types": list(btf.raw_json(btf_obj, btf.type_ids(btf_obj, roots)))},
+                          plain=True)  # raw_json holds no Encoded text
 
     def version(self, info):
         self.stream.value(info)

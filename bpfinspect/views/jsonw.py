@@ -137,7 +137,8 @@ class JsonStream:
             self._elements(encode_plain(value) if plain and not self.pretty
                            else encode(value, self.pretty, 1), 1)
         else:
-            text = encode(value, self.pretty, 0)
+            text = (encode_plain(value) if plain and not self.pretty
+                    else encode(value, self.pretty, 0))
             self.complete = True
             self.out.write(text)
 
