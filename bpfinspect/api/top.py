@@ -61,16 +61,18 @@ class Sampler:
 
     def start(self):
         """The first reading: counters now, against which the first interval is measured."""
-        self._prev = {c.id: c for c in self._reader.read()}
         self._prev_at = time.monotonic()
+        self._prev = {c.id: c for c in self._reader.read()}
 
     def next(self):
         """A TopSnapshot of the interval since the previous reading (or start())."""
         if self._prev is None:
             self.start()
-        counters = self._reader.read()
+        # each reading is timed where it starts, the moment the refresh was due: a slower
+        # read (more programs, a busy host) does not shorten or stretch the next interval
         now = time.monotonic()
         wall = time.time()
+        counters = self._reader.read()
         interval = max(now - self._prev_at, 1e-9)
         owners = self._owners_now(now)
         rates = []
