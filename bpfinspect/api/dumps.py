@@ -37,7 +37,7 @@ def program_image(obj, jited=False):
 def control_flow(xlated):
     """model.Cfg of model.Xlated `xlated`: functions split where calls and BTF func_info
     say, then basic blocks and edges."""
-    return model.Cfg(xlated=xlated, funcs=cfg_passes.build(xlated.image.insns(),
+    return model.Cfg(xlated=xlated, funcs=cfg_passes.build(xlated.image,
                                                              [off for off, _ in xlated.protos]))
 
 

@@ -60,12 +60,15 @@ class _Notes:
         self.protos = {off: text for off, text in x.protos if text}
         self.lines = LineIndex(x.lines) if x.lines else None
         self.linum = linum
-        self.escaped = {}  # instruction bytes -> its text escaped for a record label
+        self._label_texts = None  # (cfg code, {key: text escaped for a record label})
 
-    def escape(self, insn, text):
-        """An instruction's text escaped for a record label, once per distinct instruction."""
-        s = self.escaped[insn.raw] = _insn_text(text(insn))
-        return s
+    def label_texts(self, code, text):
+        """{key: instruction text escaped for a record label} of every instruction of the
+        cfg `code` (isa.cfg), each distinct instruction printed once."""
+        if self._label_texts is None or self._label_texts[0] is not code:
+            keys = code.distinct_keys()
+            self._label_texts = (code, {k: _insn_text(text(code.insn_of(k))) for k in keys})
+        return self._label_texts[1]
 
     def source(self, line):
         if line.text is None or not line.text:
@@ -82,11 +85,13 @@ class _Notes:
 def _block_label(func, block, notes, text, opcodes):
     if not opcodes and notes.lines is None and not notes.protos:
         # the common case: plain instructions, formatted in one pass
+        # the common case: plain instructions, each line "N: text" joined by C-level maps
         base = func.start
-        escaped = notes.escaped
+        indices, keys = block.code.slots_and_keys(block.lo, block.hi)
+        texts = notes.label_texts(block.code, text)
+        numbers = map(str, map(base.__rsub__, indices) if base else indices)
         return "{\\\n%s\\l\\\n}" % "\\l\\\n| ".join(
-            ["%u: %s" % (insn.index - base, escaped.get(insn.raw) or notes.escape(insn, text))
-             for insn in block.insns])
+            map(": ".join, zip(numbers, map(texts.__getitem__, keys))))
     out = ["{\\\n"]
     last_line = None
     for insn in block.insns:
