@@ -26,12 +26,11 @@ fallback); the tests use both.
 
 import os
 
+from bpfinspect.constants import CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN, VMLINUX_BTF
 from bpfinspect.kernel import procfs
 
 ITER_FROM = 250  # processes
 PROC_PID_INIT_INO = 0xEFFFFFFC  # include/linux/proc_ns.h: the initial pid namespace
-VMLINUX_BTF = "/sys/kernel/btf/vmlinux"
-CAP_SYS_ADMIN, CAP_PERFMON, CAP_BPF = 21, 38, 39  # include/uapi/linux/capability.h
 _failed = []  # the iterator failed once: this process does not try it again
 _answered = []  # it answered once: its offsets are known, it is the cheaper way from now on
 
@@ -67,14 +66,14 @@ def _possible():
     """What is cheap to check before paying for BTF: the kernel has BTF, bpfinspect may
     load a tracing program (CAP_BPF with CAP_PERFMON, or CAP_SYS_ADMIN), and it runs in
     the initial pid namespace."""
+    from bpfinspect.kernel.features import effective_caps  # here: only busy hosts ask
+
     try:
         if os.stat("/proc/self/ns/pid").st_ino != PROC_PID_INIT_INO:
             return False
         if not os.path.exists(VMLINUX_BTF):
             return False
-        with open("/proc/self/status", "rb") as f:
-            caps = next((int(line.split()[1], 16) for line in f
-                         if line.startswith(b"CapEff:")), 0)
-    except (OSError, ValueError, IndexError):
+        caps = effective_caps()
+    except OSError:
         return False
     return bool(caps >> CAP_SYS_ADMIN & 1) or (caps >> CAP_BPF & 1 and caps >> CAP_PERFMON & 1)

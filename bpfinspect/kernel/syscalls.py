@@ -24,36 +24,7 @@ def libc():
         _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
                                 ctypes.c_ulong, ctypes.c_char_p]
         _libc.if_nametoindex.restype = ctypes.c_uint
-        _libc.mmap.restype = ctypes.c_void_p
-        _libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
-                               ctypes.c_int, ctypes.c_long]
-        _libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
     return _libc
-
-
-def map_file(path):
-    """(address, size) of the whole of `path` mapped read-only (release with munmap), or
-    None when it cannot be mapped."""
-    import mmap
-
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        size = os.fstat(fd).st_size
-        if not size:
-            return None
-        addr = libc().mmap(None, size, mmap.PROT_READ, mmap.MAP_PRIVATE, fd, 0)
-    finally:
-        os.close(fd)
-    if addr is None or addr == ctypes.c_void_p(-1).value:
-        return None
-    return addr, size
-
-
-def munmap(addr, size):
-    libc().munmap(addr, size)
 
 
 def bpf(cmd, attr):

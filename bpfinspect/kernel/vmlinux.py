@@ -6,10 +6,9 @@ the few types asked for are read from Python."""
 import ctypes
 
 from bpfinspect import constants as C
-from bpfinspect.kernel import syscalls
+from bpfinspect.btfparse import files
+from bpfinspect.errors import BpfError
 from bpfinspect.kernel.libbpf import lib
-
-VMLINUX = "/sys/kernel/btf/vmlinux"
 
 _MODIFIERS = (C.BTF_KIND_TYPEDEF, C.BTF_KIND_VOLATILE, C.BTF_KIND_CONST, C.BTF_KIND_RESTRICT,
               C.BTF_KIND_TYPE_TAG)
@@ -23,24 +22,21 @@ class VmlinuxBtf:
     def __init__(self):
         self.lb = lib()
         self._ids = {}  # (name, kind): type id
-        self.btf = self._mapped() or self.lb.btf__load_vmlinux_btf()
+        self.btf = self._parsed() or self.lb.btf__load_vmlinux_btf()
         if not self.btf or self.lb.libbpf_get_error(self.btf):
             self.btf = None
             raise OSError("no vmlinux BTF")
 
-    def _mapped(self):
-        """libbpf's btf over /sys/kernel/btf/vmlinux mapped into memory (kernels from 6.16
-        allow it), or None. btf__load_vmlinux_btf reads the file, which sysfs hands out a
-        page per read: 1,300 reads, more than half of its ~9 ms here; the parse of the
-        mapped bytes takes ~3 ms."""
-        mapped = syscalls.map_file(VMLINUX)
-        if mapped is None:
-            return None
-        addr, size = mapped
+    def _parsed(self):
+        """libbpf's btf over the bytes of /sys/kernel/btf/vmlinux as btfparse.files reads
+        them (copied from a mapping where the kernel allows one), or None.
+        btf__load_vmlinux_btf reads the file itself, which sysfs hands out a page per read:
+        1,300 reads, more than half of its ~9 ms here; the parse takes ~3 ms."""
         try:
-            btf = self.lb.btf__new(ctypes.cast(ctypes.c_void_p(addr), ctypes.c_char_p), size)
-        finally:
-            syscalls.munmap(addr, size)  # btf__new keeps a copy
+            data = files.read(C.VMLINUX_BTF)
+        except BpfError:
+            return None
+        btf = self.lb.btf__new(data, len(data))
         if not btf or self.lb.libbpf_get_error(btf):
             return None
         return btf
