@@ -19,11 +19,11 @@ ANON_INODES = {
 }
 
 
-def _fdinfo_bytes(fd):
-    """/proc/self/fdinfo/FD, or None. os.open/os.read: a buffered file object costs more
-    than the read, once per object."""
+def _fdinfo_bytes(fd, path=None):
+    """/proc/self/fdinfo/FD (or `path`, another process's fdinfo), or None. os.open/os.read:
+    a buffered file object costs more than the read, once per object."""
     try:
-        info_fd = os.open(SELF_FDINFO % fd, os.O_RDONLY)
+        info_fd = os.open(path or SELF_FDINFO % fd, os.O_RDONLY)
         try:
             return os.read(info_fd, 8192)
         finally:
@@ -143,13 +143,11 @@ def owners(kind):
             try:
                 if os.readlink("%s/%s" % (fd_dir, fd)) not in inodes:
                     continue
-                info_fd = os.open("/proc/%d/fdinfo/%s" % (pid, fd), os.O_RDONLY)
-                try:
-                    info = os.read(info_fd, 8192)
-                finally:
-                    os.close(info_fd)
             except OSError:
                 continue  # the fd or the process went away
+            info = _fdinfo_bytes(None, "/proc/%d/fdinfo/%s" % (pid, fd))
+            if info is None:
+                continue
             at = info.find(key_tag)
             if at < 0:
                 continue
