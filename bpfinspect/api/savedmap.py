@@ -118,7 +118,15 @@ class _Array:
             try:
                 value, end = self._raw(self._buf, self._pos)
             except ValueError:
-                if len(self._buf) - self._pos > MAX_ELEMENT or not self._more():
+                # more of the file, at least as much again as is waiting: a long element
+                # is decoded a few times, not once per chunk read
+                waiting = len(self._buf) - self._pos
+                if waiting > MAX_ELEMENT:
+                    raise self._bad() from None
+                grown = False
+                while len(self._buf) - self._pos < 2 * waiting and self._more():
+                    grown = True
+                if not grown:
                     raise self._bad() from None
                 continue
             if end == len(self._buf) and self._more():
