@@ -8,19 +8,26 @@ parser's own walk names the fault."""
 import array
 import sys
 
-from bpfinspect.constants import BTF_KIND_ENUM64
+from bpfinspect import constants as C
 
-# words that follow a record's 3-word header: fixed, and per vlen item; by kind (an unknown
-# kind steps past the end, so the walk reports the section as malformed)
+# bytes that follow a record's 12-byte header: (fixed, per vlen item), by kind; the parser's
+# checks and this walk both step by it
+EXTRA = {C.BTF_KIND_INT: (4, 0), C.BTF_KIND_PTR: (0, 0), C.BTF_KIND_ARRAY: (12, 0),
+         C.BTF_KIND_STRUCT: (0, 12), C.BTF_KIND_UNION: (0, 12), C.BTF_KIND_ENUM: (0, 8),
+         C.BTF_KIND_FWD: (0, 0), C.BTF_KIND_TYPEDEF: (0, 0), C.BTF_KIND_VOLATILE: (0, 0),
+         C.BTF_KIND_CONST: (0, 0), C.BTF_KIND_RESTRICT: (0, 0), C.BTF_KIND_FUNC: (0, 0),
+         C.BTF_KIND_FUNC_PROTO: (0, 8), C.BTF_KIND_VAR: (4, 0), C.BTF_KIND_DATASEC: (0, 12),
+         C.BTF_KIND_FLOAT: (0, 0), C.BTF_KIND_DECL_TAG: (4, 0), C.BTF_KIND_TYPE_TAG: (0, 0),
+         C.BTF_KIND_ENUM64: (0, 12)}
+
+# the same in words, with the header, for the walk (an unknown kind steps past the end, so
+# the walk reports the section as malformed)
 _BEYOND = 1 << 40
 _FIXED = [_BEYOND] * 32
 _PER_ITEM = [0] * 32
-for _kind, _fixed, _per in (
-        (1, 1, 0), (2, 0, 0), (3, 3, 0), (4, 0, 3), (5, 0, 3), (6, 0, 2), (7, 0, 0),
-        (8, 0, 0), (9, 0, 0), (10, 0, 0), (11, 0, 0), (12, 0, 0), (13, 0, 2), (14, 1, 0),
-        (15, 0, 3), (16, 0, 0), (17, 1, 0), (18, 0, 0), (BTF_KIND_ENUM64, 0, 3)):
-    _FIXED[_kind] = 3 + _fixed
-    _PER_ITEM[_kind] = _per
+for _kind, (_fixed, _per) in EXTRA.items():
+    _FIXED[_kind] = 3 + _fixed // 4
+    _PER_ITEM[_kind] = _per // 4
 
 
 def words_of(data):
