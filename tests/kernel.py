@@ -119,3 +119,22 @@ def stats_held_elsewhere():
             except OSError:
                 continue
     return False
+
+
+def cgroup2_mount():
+    """Where cgroup v2 is mounted (the first cgroup2 line of /proc/mounts), or None."""
+    with open("/proc/mounts") as f:
+        for line in f:
+            fields = line.split()
+            if len(fields) > 2 and fields[2] == "cgroup2":
+                return fields[1]
+    return None
+
+
+def run_prog(pin, tmp_path, repeat):
+    """BPF_PROG_TEST_RUN of the pinned program `repeat` times (bpftool prog run) on a
+    64-byte packet: the program's run counters move."""
+    data = tmp_path / "packet"
+    data.write_bytes(bytes(64))
+    proc = bpftool("prog", "run", "pinned", pin, "data_in", str(data), "repeat", str(repeat))
+    assert proc.returncode == 0, proc.stderr

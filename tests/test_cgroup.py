@@ -20,7 +20,7 @@ import pytest
 from bpfinspect import model
 from bpfinspect.views import cgroup as view
 from tests.conftest import compile_bpf
-from tests.kernel import bpfinspect, bpftool, need, need_root
+from tests.kernel import bpfinspect, bpftool, cgroup2_mount, need, need_root
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
@@ -47,15 +47,6 @@ def obj_get(path):
 
 def u32s(*values):
     return b"".join(v.to_bytes(4, "little") for v in values)
-
-
-def cgroup2_mount():
-    with open("/proc/mounts") as f:
-        for line in f:
-            fields = line.split()
-            if fields[2] == "cgroup2":
-                return fields[1]
-    return None
 
 
 def row(prog_id, attach_type, flags, name, level=0, btf=""):

@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from tests.kernel import ROOT, bpfinspect, bpftool, need, need_root, stats_held_elsewhere
+from tests.kernel import ROOT, bpfinspect, bpftool, need, need_root, run_prog, stats_held_elsewhere
 
 STATS_SYSCTL = "/proc/sys/kernel/bpf_stats_enabled"
 
@@ -41,13 +41,6 @@ def probe(bpffs):
         yield pin, info
     finally:
         os.unlink(pin)
-
-
-def _run(pin, tmp_path, repeat):
-    data = tmp_path / "packet"
-    data.write_bytes(bytes(64))
-    proc = bpftool("prog", "run", "pinned", pin, "data_in", str(data), "repeat", str(repeat))
-    assert proc.returncode == 0, proc.stderr
 
 
 def _get(url, timeout=5):
@@ -88,7 +81,7 @@ def test_exposition_of_a_program(probe, tmp_path):
                                       "would count")
     exporter = Exporter()
     try:
-        _run(pin, tmp_path, 300)
+        run_prog(pin, tmp_path, 300)
         text = exporter.metrics()
     finally:
         status = exporter.stop()
@@ -112,7 +105,7 @@ def test_exposition_of_a_program(probe, tmp_path):
     assert len(duration) == 1 and 0 < float(duration[0].split()[1]) < 10
     assert 'bpf_exporter_scrape_error{kind="prog"} 0.0' in lines
     # statistics went off with the exporter: runs no longer count
-    _run(pin, tmp_path, 10)
+    run_prog(pin, tmp_path, 10)
     after = json.loads(bpfinspect("-j", "prog", "show", "pinned", pin, check=0).stdout)
     if not stats_held_elsewhere():
         assert after["run_cnt"] == 300
@@ -166,7 +159,7 @@ def test_a_real_prometheus_scrapes_it(probe, tmp_path):
         runs = rate = None
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            _run(pin, tmp_path, 200)
+            run_prog(pin, tmp_path, 200)
             time.sleep(0.5)
             try:
                 runs = json.loads(_get(api + urllib.parse.quote(

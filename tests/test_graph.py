@@ -17,19 +17,10 @@ from bpfinspect import model
 from bpfinspect.api import graph as api_graph
 from bpfinspect.errors import NoSuchObject
 from bpfinspect.views import graph as view
-from tests.kernel import ROOT, bpfinspect, need, need_root
+from tests.kernel import ROOT, bpfinspect, cgroup2_mount, need, need_root
 
 NS = "bpfi-graph-%d" % os.getpid()
 IFNAME = "grv0"
-
-
-def _cgroup2_mount():
-    with open("/proc/mounts") as f:
-        for line in f:
-            fields = line.split()
-            if len(fields) > 2 and fields[2] == "cgroup2":
-                return fields[1]
-    return None
 
 
 def _run(*args, check=True):
@@ -46,7 +37,7 @@ def _in_ns(*args):
 @pytest.fixture(scope="module")
 def system(bpffs):
     need_root()
-    mount = _cgroup2_mount()
+    mount = cgroup2_mount()
     need(mount is not None, "no cgroup2 mount")
     for tool in ("ip", "tc"):
         need(shutil.which(tool) is not None, "%s (iproute2) is not installed" % tool)

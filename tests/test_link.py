@@ -23,7 +23,7 @@ import bpfinspect
 from bpfinspect import model
 from bpfinspect.views import link as view
 from tests.conftest import compile_bpf
-from tests.kernel import ROOT, bpfinspect as run_bpfinspect, need, need_root
+from tests.kernel import ROOT, bpfinspect as run_bpfinspect, cgroup2_mount, need, need_root
 
 NS = "bpfi-link-%d" % os.getpid()
 IFNAME = "lkv0"
@@ -47,15 +47,6 @@ def bpftool_ns(*args):
     return _run("ip", "netns", "exec", NS, "bpftool", *args, check=False)
 
 
-def _cgroup2_mount():
-    with open("/proc/mounts") as f:
-        for line in f:
-            fields = line.split()
-            if len(fields) > 2 and fields[2] == "cgroup2":
-                return fields[1]
-    return None
-
-
 class Links:
     def __init__(self, params, pid, comm, pins):
         self.params = params
@@ -76,7 +67,7 @@ class Links:
 @pytest.fixture(scope="module")
 def links(bpffs, tmp_path_factory):
     need_root()
-    mount = _cgroup2_mount()
+    mount = cgroup2_mount()
     need(mount is not None, "no cgroup2 mount")
     struct_ops_obj = compile_bpf(tmp_path_factory, "link_struct_ops.bpf")
     cgroup_dir = os.path.join(mount, "bpfi-link-%d" % os.getpid())

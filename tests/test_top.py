@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from tests.kernel import ROOT, bpfinspect, bpftool, need, need_root, stats_held_elsewhere
+from tests.kernel import ROOT, bpfinspect, bpftool, need, need_root, run_prog, stats_held_elsewhere
 
 STATS_SYSCTL = "/proc/sys/kernel/bpf_stats_enabled"
 HOLDER_COMM = b"[bold]ev\x1bil"
@@ -56,13 +56,6 @@ def top_prog(bpffs, tmp_path):
         os.unlink(pin)
 
 
-def _run(pin, tmp_path, repeat):
-    data = tmp_path / "packet"
-    data.write_bytes(bytes(64))
-    proc = bpftool("prog", "run", "pinned", pin, "data_in", str(data), "repeat", str(repeat))
-    assert proc.returncode == 0, proc.stderr
-
-
 def _mine(doc, prog_id):
     found = [p for p in doc["programs"] if p["id"] == prog_id]
     assert len(found) == 1, doc
@@ -82,7 +75,7 @@ def test_json_lines_count_the_runs(top_prog, tmp_path):
     try:
         first = top.stdout.readline()  # the first interval is over: runs now count later
         for _ in range(3):
-            _run(pin, tmp_path, 100)
+            run_prog(pin, tmp_path, 100)
         rest, err = top.communicate(timeout=30)
     finally:
         top.kill()
@@ -115,7 +108,7 @@ def test_json_lines_count_the_runs(top_prog, tmp_path):
     types = {t["type"]: t for t in doc["types"]}
     assert types["socket_filter"]["run_cnt"] >= busy["run_cnt"]
     # the statistics went off with bpfinspect: runs no longer count
-    _run(pin, tmp_path, 50)
+    run_prog(pin, tmp_path, 50)
     after = json.loads(bpfinspect("-j", "prog", "show", "pinned", pin, check=0).stdout)
     assert _stats_sysctl() == "0"
     if not stats_held_elsewhere():
@@ -156,7 +149,7 @@ def test_no_enable_stats_counts_nothing_new(top_prog, tmp_path):
     top = _top("-j", "prog", "top", "--interval", "0.4", "--count", "2", "--no-enable-stats")
     try:
         first = top.stdout.readline()
-        _run(pin, tmp_path, 100)
+        run_prog(pin, tmp_path, 100)
         rest, err = top.communicate(timeout=30)
     finally:
         top.kill()
@@ -271,7 +264,7 @@ def test_live_view_in_tmux(top_prog, tmp_path):
         tmux.keys("1")
         tmux.wait_for("sort: ID ascending  filter: top_pro")
 
-        _run(pin, tmp_path, 1000)
+        run_prog(pin, tmp_path, 1000)
         tmux.keys("Enter")
         screen = tmux.wait_for("%d: socket_filter  name top_probe  tag " % prog_id)
         assert "pids [bold]ev\\x1bil(%d)" % holder in screen

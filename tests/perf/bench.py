@@ -225,12 +225,12 @@ def load_links():
 
 
 def cgroup2_mount():
-    with open("/proc/mounts") as f:
-        for line in f:
-            fields = line.split()
-            if fields[2] == "cgroup2":
-                return fields[1]
-    sys.exit("bench: cgroup v2 is not mounted")
+    from tests.kernel import cgroup2_mount as mount
+
+    found = mount()
+    if found is None:
+        sys.exit("bench: cgroup v2 is not mounted")
+    return found
 
 
 def make_cgroups():
