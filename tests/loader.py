@@ -44,6 +44,11 @@ def assemble(slots):
     return b"".join(encode(*s) for s in slots)
 
 
+def return_zero():
+    """The smallest program: r0 = 0; exit."""
+    return assemble([(0xB7, 0, 0, 0, 0), (0x95, 0, 0, 0, 0)])
+
+
 def load(image, name="raw", prog_type=SOCKET_FILTER):
     """The fd of the program whose instructions are `image`; OSError with the verifier's
     log on failure."""

@@ -34,7 +34,7 @@ def probe(bpffs):
     need_root()
     os.makedirs(os.path.join(bpffs, "exporter"), exist_ok=True)
     pin = os.path.join(bpffs, "exporter", "exp_probe_%d" % time.monotonic_ns())
-    loader.load_and_pin(loader.assemble([(0xB7, 0, 0, 0, 0), (0x95, 0, 0, 0, 0)]), pin,
+    loader.load_and_pin(loader.return_zero(), pin,
                         "exp_probe")
     info = json.loads(bpftool("-j", "prog", "show", "pinned", pin).stdout)
     try:

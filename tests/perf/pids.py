@@ -41,7 +41,7 @@ def make_objects(bpffs, programs):
     from tests.holders import iter_link
     from tests.nethooks import obj_pin
 
-    exit0 = loader.assemble([(0xB7, 0, 0, 0, 0), (0x95, 0, 0, 0, 0)])
+    exit0 = loader.return_zero()
     for i in range(programs):
         loader.load_and_pin(exit0, os.path.join(bpffs, "p%d" % i), "p%d" % i)
     fd = loader.create_map(2, 4, 8, 1, "pids_map")  # an array
