@@ -6,7 +6,7 @@ import importlib
 
 from bpfinspect.model import Encoded
 from bpfinspect.views.jsonw import JsonStream
-from bpfinspect.views.output import Output, error_text
+from bpfinspect.views.output import Output, error_text, write_batched
 
 
 def _view(kind):
@@ -39,9 +39,10 @@ class JsonOutput(Output):
                 self.stream.value(convert(items[0]))
                 return
         self.stream.begin_array()
-        value = self.stream.value
-        for item in items:
-            value(convert(item), plain is not None and plain(item))
+        encoded = self.stream.element_text
+        write_batched(self.stream.encoded,
+                      (encoded(convert(item), plain is not None and plain(item))
+                       for item in items))
         self.stream.end_array()
 
     def xlated(self, listings, opcodes=False, linum=False):

@@ -52,14 +52,22 @@ _C_COMPACT = None  # made on first use: text output never needs the json module
 
 def encode_plain(value):
     """encode(value) in compact form, for a value known to hold no Encoded text: through the
-    C encoder, whose output is the same (a lone surrogate sends it the slow way)."""
+    C encoder, whose output is the same (a lone surrogate sends it the slow way). The C
+    encoder is made once and called directly: JSONEncoder.encode makes a new one per call."""
     global _C_COMPACT
     if _C_COMPACT is None:
         import json
+        from json import encoder
 
-        _C_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
-                                      check_circular=False).encode
-    text = _C_COMPACT(value)
+        if encoder.c_make_encoder is None:  # a Python built without _json
+            whole = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
+                                     check_circular=False).encode
+            _C_COMPACT = lambda value, _level: (whole(value),)  # noqa: E731
+        else:
+            default = json.JSONEncoder().default  # raises TypeError, as encode() does
+            _C_COMPACT = encoder.c_make_encoder(None, default, encoder.encode_basestring,
+                                                None, ":", ",", False, False, True)
+    text = "".join(_C_COMPACT(value, 0))
     if not text.isascii():
         try:
             text.encode("utf-8")
@@ -131,11 +139,15 @@ class JsonStream:
         self._count += count
         self.out.write(text if first else "," + text)
 
+    def element_text(self, value, plain=False):
+        """An array element's text (for encoded()); `plain` as for value()."""
+        return (encode_plain(value) if plain and not self.pretty
+                else encode(value, self.pretty, 1))
+
     def value(self, value, plain=False):
         """`plain`: the value holds no Encoded text (encoded faster when compact)."""
         if self._in_array:
-            self._elements(encode_plain(value) if plain and not self.pretty
-                           else encode(value, self.pretty, 1), 1)
+            self._elements(self.element_text(value, plain), 1)
         else:
             text = (encode_plain(value) if plain and not self.pretty
                     else encode(value, self.pretty, 0))

@@ -10,6 +10,22 @@ from bpfinspect.errors import UsageError
 from bpfinspect.views.textsafe import safe
 
 
+def write_batched(write, texts, size=256):
+    """write(list) with up to `size` of `texts` at a time, so that a listing is written a
+    batch at a time rather than once per object; what was made before an error (in the
+    walk that makes `texts`) is still written."""
+    batch = []
+    try:
+        for text in texts:
+            batch.append(text)
+            if len(batch) == size:
+                done, batch = batch, []
+                write(done)
+    finally:
+        if batch:
+            write(batch)
+
+
 class Unsupported(UsageError):
     """This output kind has no view of what was asked for."""
 

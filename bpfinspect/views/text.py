@@ -5,7 +5,7 @@ only for its own (`version` for none)."""
 
 import importlib
 
-from bpfinspect.views.output import Output, error_text
+from bpfinspect.views.output import Output, error_text, write_batched
 
 
 def _view(kind):
@@ -22,8 +22,7 @@ class TextOutput(Output):
         render = _view(kind).text
         if self.paint is not None:
             render = self.paint.shown(kind, render)
-        for item in items:
-            self.out.write(render(item))
+        write_batched(lambda texts: self.out.write("".join(texts)), map(render, items))
 
     def xlated(self, listings, opcodes=False, linum=False):
         """With several programs, each under its `prog show` line."""
