@@ -19,11 +19,30 @@ ANON_INODES = {
 }
 
 
+_SELF_FDINFO_DIR = []  # the fd of /proc/self/fdinfo, opened once (a list: set on first use)
+
+
+def _self_fdinfo_dir():
+    """/proc/self/fdinfo's fd, or None: opening each fdinfo file relative to it saves the
+    walk through /proc/self for every object of a listing."""
+    if not _SELF_FDINFO_DIR:
+        try:
+            _SELF_FDINFO_DIR.append(os.open("/proc/self/fdinfo", os.O_RDONLY | os.O_DIRECTORY))
+        except OSError:
+            _SELF_FDINFO_DIR.append(None)
+    return _SELF_FDINFO_DIR[0]
+
+
 def _fdinfo_bytes(fd, path=None):
     """/proc/self/fdinfo/FD (or `path`, another process's fdinfo), or None. os.open/os.read:
     a buffered file object costs more than the read, once per object."""
     try:
-        info_fd = os.open(path or SELF_FDINFO % fd, os.O_RDONLY)
+        if path is None:
+            folder = _self_fdinfo_dir()
+            info_fd = (os.open(SELF_FDINFO % fd, os.O_RDONLY) if folder is None
+                       else os.open(str(fd), os.O_RDONLY, dir_fd=folder))
+        else:
+            info_fd = os.open(path, os.O_RDONLY)
         try:
             return os.read(info_fd, 8192)
         finally:
