@@ -1,6 +1,8 @@
 """The kernel's text for one instruction (kernel/bpf/disasm.c), with bpftool's names for calls
 and immediates (xlated_dumper.c). Never raises, whatever the bytes."""
 
+import operator
+
 from bpfinspect.isa import encoding as E
 from bpfinspect.isa.encoding import table
 
@@ -193,9 +195,66 @@ def _jmp(insn, cls, symbols):
 
 _NO_SYMBOLS = Symbols()
 
+# A template per opcode for the instructions whose text is their fields put in place (most
+# of a large program's): (template, the fields it takes, when it applies). When, for ALU
+# codes: only with off 0 (other offsets mean signed division, movsx, address casts); for
+# jumps against an immediate: only when it is not negative (it prints as unsigned hex).
+_ALWAYS, _OFF_ZERO, _IMM_NOT_NEGATIVE = 0, 1, 2
+_DST_SRC = operator.attrgetter("dst", "src")
+_DST_IMM = operator.attrgetter("dst", "imm")
+_DST_SRC_OFF = operator.attrgetter("dst", "src", "off")
+_DST_IMM_OFF = operator.attrgetter("dst", "imm", "off")
+_DST_OFF_SRC = operator.attrgetter("dst", "off", "src")
+_DST_OFF_IMM = operator.attrgetter("dst", "off", "imm")
+
+
+def _escaped(text):
+    return text.replace("%", "%%")
+
+
+def _fast_template(code):
+    """(template, fields, when) for `code`, or None: text() then takes the long way."""
+    cls, op, mode = code & 0x07, code & 0xF0, code & 0xE0
+    size = _escaped(table(E.LDST_SIZES, (code & 0x18) >> 3))
+    if cls in (E.ALU, E.ALU64) and op not in (E.END, E.NEG):
+        r, name = _reg(cls), _escaped(table(E.ALU_OPS, op >> 4))
+        if code & E.X:
+            return "(%02x) %s%%d %s %s%%d" % (code, r, name, r), _DST_SRC, _OFF_ZERO
+        return "(%02x) %s%%d %s %%d" % (code, r, name), _DST_IMM, _OFF_ZERO
+    if cls in (E.JMP, E.JMP32) and op not in (E.JA, E.CALL, E.EXIT, E.JCOND):
+        r, name = _reg(cls), _escaped(table(E.JMP_OPS, op >> 4))
+        if code & E.X:
+            return ("(%02x) if %s%%d %s %s%%d goto pc%%+d" % (code, r, name, r),
+                    _DST_SRC_OFF, _ALWAYS)
+        return ("(%02x) if %s%%d %s 0x%%x goto pc%%+d" % (code, r, name), _DST_IMM_OFF,
+                _IMM_NOT_NEGATIVE)
+    if cls == E.LDX and mode in (E.MEM, E.MEMSX):
+        if mode == E.MEMSX:
+            size = _escaped(table(E.LDSX_SIZES, (code & 0x18) >> 3))
+        return "(%02x) r%%d = *(%s *)(r%%d %%+d)" % (code, size), _DST_SRC_OFF, _ALWAYS
+    if cls == E.STX and mode == E.MEM:
+        return "(%02x) *(%s *)(r%%d %%+d) = r%%d" % (code, size), _DST_OFF_SRC, _ALWAYS
+    if cls == E.ST and mode == E.MEM:
+        return "(%02x) *(%s *)(r%%d %%+d) = %%d" % (code, size), _DST_OFF_IMM, _ALWAYS
+    return None
+
+
+_FAST = [_fast_template(code) for code in range(256)]
+
 
 def text(insn, symbols=_NO_SYMBOLS):
     """The instruction as `prog dump xlated` prints it, without index: `(b7) r0 = 0`."""
+    fast = _FAST[insn.code]
+    if fast is not None:
+        template, fields, when = fast
+        if (when == _ALWAYS or (when == _OFF_ZERO and not insn.off)
+                or (when == _IMM_NOT_NEGATIVE and insn.imm >= 0)):
+            return template % fields(insn)
+    return decoded_text(insn, symbols)
+
+
+def decoded_text(insn, symbols=_NO_SYMBOLS):
+    """text(insn) worked out from the opcode's parts, whatever the instruction."""
     cls = insn.code & 0x07
     if cls in (E.ALU, E.ALU64):
         return _alu(insn, cls)

@@ -136,6 +136,28 @@ def test_every_code_prints_without_error():
                     assert printer.text(insn)
 
 
+def test_opcode_templates_print_as_the_decoded_text():
+    """printer.text's template per opcode gives, for every code and every kind of field,
+    exactly what the general printer works out."""
+    cases = 0
+    for code in range(256):
+        for regs in (0x00, 0x21, 0xA9, 0xFF):
+            for off in (-32768, -1, 0, 1, 8, 16, 32, 300):
+                for imm in (-(1 << 31), -1, 0, 1, 0x110, 0x7FFFFFFF):
+                    data = struct.pack("<BBhi", code, regs, off, imm) + bytes(8)
+                    for insn in decode(data):
+                        assert printer.text(insn) == printer.decoded_text(insn), insn
+                        cases += 1
+    assert cases > 256 * 4 * 8 * 6 - 1
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.binary(min_size=8, max_size=8))
+def test_any_templated_instruction_prints_as_decoded(data):
+    for insn in decode(data + bytes(8)):
+        assert printer.text(insn) == printer.decoded_text(insn)
+
+
 def test_cfg_functions_blocks_edges():
     from bpfinspect.isa import cfg
 
