@@ -3,6 +3,9 @@ instruction is identified by its bytes, and each distinct instruction is decoded
 printed) once. Real programs repeat most of their instructions."""
 
 import struct
+import sys
+from array import array
+from itertools import repeat
 
 from bpfinspect.isa.insn import Insn
 
@@ -21,6 +24,29 @@ def _from_key(key):
         next_imm = 0
     code, regs, off, imm = _SLOT.unpack_from(raw)
     return Insn(-1, code, regs & 15, regs >> 4, off, imm, next_imm, raw)
+
+
+_DSTS = bytes(b & 15 for b in range(256))
+_SRCS = bytes(b >> 4 for b in range(256))
+
+
+def _decoded(keys):
+    """{key: Insn} of the distinct `keys`. On little-endian hosts (the image's words are its
+    slots' bytes read as little-endian ints) the one-slot instructions are split into their
+    fields column by column, in C (slices, translate, casts), and only built one by one."""
+    if sys.byteorder != "little":
+        return {k: _from_key(k) for k in keys}
+    singles = [k for k in keys if k.__class__ is int]
+    packed = array("Q", singles).tobytes()
+    regs = packed[1::8]
+    view = memoryview(packed)
+    out = dict(zip(singles, map(
+        Insn, repeat(-1), packed[0::8], regs.translate(_DSTS), regs.translate(_SRCS),
+        view.cast("h")[1::4].tolist(), view.cast("i")[1::2].tolist(), repeat(0),
+        map(int.to_bytes, singles, repeat(8), repeat("little")))))
+    if len(out) < len(keys):
+        out.update((k, _from_key(k)) for k in keys if k.__class__ is not int)
+    return out
 
 
 class Image:
@@ -56,7 +82,7 @@ class Image:
                 keys.extend(words[prev:n])
             self.indices = indices
             self.keys = keys
-        self.distinct = {key: _from_key(key) for key in dict.fromkeys(self.keys)}
+        self.distinct = _decoded(dict.fromkeys(self.keys))
 
     def __len__(self):
         return len(self.keys)

@@ -6,6 +6,7 @@ import re
 
 from bpfinspect.isa import cfg
 from bpfinspect.isa.printer import CachedPrinter
+from bpfinspect.views.decimal import numbers
 from bpfinspect.views.listing import LineIndex, ltrim
 from bpfinspect.views.output import Output, error_text
 from bpfinspect.views.textsafe import safe, safe_source
@@ -61,6 +62,13 @@ class _Notes:
         self.lines = LineIndex(x.lines) if x.lines else None
         self.linum = linum
         self._label_texts = None  # (cfg code, {key: text escaped for a record label})
+        self._numbers = []  # "0", "1", ...: the instructions' numbers within their function
+
+    def number_texts(self, code):
+        """The decimal texts of 0 up to the number of slots of the cfg `code`."""
+        if len(self._numbers) < code.n_slots:
+            self._numbers = numbers(code.n_slots)
+        return self._numbers
 
     def label_texts(self, code, text):
         """{key: instruction text escaped for a record label} of every instruction of the
@@ -84,14 +92,14 @@ class _Notes:
 
 def _block_label(func, block, notes, text, opcodes):
     if not opcodes and notes.lines is None and not notes.protos:
-        # the common case: plain instructions, formatted in one pass
         # the common case: plain instructions, each line "N: text" joined by C-level maps
         base = func.start
         indices, keys = block.code.slots_and_keys(block.lo, block.hi)
         texts = notes.label_texts(block.code, text)
-        numbers = map(str, map(base.__rsub__, indices) if base else indices)
+        number = notes.number_texts(block.code).__getitem__
+        relative = map(number, map(base.__rsub__, indices) if base else indices)
         return "{\\\n%s\\l\\\n}" % "\\l\\\n| ".join(
-            map(": ".join, zip(numbers, map(texts.__getitem__, keys))))
+            map(": ".join, zip(relative, map(texts.__getitem__, keys))))
     out = ["{\\\n"]
     last_line = None
     for insn in block.insns:

@@ -2,9 +2,8 @@
 side (bpftool's xlated_dumper.c, dump_xlated_plain and dump_xlated_json), with prototypes
 and source lines from BTF."""
 
-import bisect
-
 from bpfinspect.isa.printer import text as insn_text
+from bpfinspect.views.decimal import numbers
 from bpfinspect.views.jsonw import encode, quote
 from bpfinspect.views.listing import annotations, ltrim
 from bpfinspect.views.textsafe import safe, safe_source
@@ -36,9 +35,10 @@ def text_chunks(x, opcodes=False, linum=False):
         texts = {k: ": %s\n" % insn_text(insn, symbols) for k, insn in image.distinct.items()}
     # "%4u: %s\n" per line, built by slices and one join: every line costs a few C calls
     indices = image.indices
-    padded = bisect.bisect_left(indices, 1000)  # "%4u" pads below 1000 only
+    table = numbers(indices[-1] + 1, 4) if len(indices) else []
     parts = [None] * (2 * len(indices))
-    parts[0::2] = ["%4u" % i for i in indices[:padded]] + list(map(str, indices[padded:]))
+    # indices ascend from 0: as many as the table holds means every one of them
+    parts[0::2] = table if len(table) == len(indices) else list(map(table.__getitem__, indices))
     parts[1::2] = map(texts.__getitem__, image.keys)
     for ordinal, (proto, line) in annotations(x).items():
         parts[2 * ordinal] = note_text(proto, line, linum) + parts[2 * ordinal]

@@ -158,6 +158,24 @@ def test_any_templated_instruction_prints_as_decoded(data):
         assert printer.text(insn) == printer.decoded_text(insn)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0x18, 0xB7, 0x61, 0x85, 0x15]) | st.integers(0, 255),
+                          st.integers(0, 255), st.integers(-32768, 32767),
+                          st.integers(-(1 << 31), (1 << 31) - 1)), max_size=40))
+def test_image_decodes_its_distinct_instructions_as_one_by_one(slots):
+    """Image's column-wise decoding gives each distinct instruction the fields decoding it
+    alone gives."""
+    from bpfinspect.isa.image import Image, _from_key
+
+    image = Image(b"".join(struct.pack("<BBhi", *slot) for slot in slots))
+    alone = {key: _from_key(key) for key in image.keys}
+    assert image.distinct.keys() == alone.keys()
+    for key, insn in alone.items():
+        got = image.distinct[key]
+        assert [getattr(got, f) for f in insn.__slots__] == [
+            getattr(insn, f) for f in insn.__slots__]
+
+
 def test_cfg_functions_blocks_edges():
     from bpfinspect.isa import cfg
 
