@@ -1,12 +1,11 @@
 """What the dumps build from an open object, shared by the API's methods and the command
-line: instructions, JIT code, control-flow graphs, map layouts and entries, BTF."""
+line: instructions, JIT code, control-flow graphs, map layouts and entries, BTF. The JIT
+disassembler and the BTF dumper are imported where they are used: most dumps need
+neither."""
 
 from bpfinspect import model
-from bpfinspect.api import btfdump
 from bpfinspect.errors import BpfError
 from bpfinspect.isa import cfg as cfg_passes
-from bpfinspect.jit.backend import disassembler
-from bpfinspect.jit.listing import disassembled
 from bpfinspect.kernel import code, info, maps, records
 from bpfinspect.views.prog import type_text
 
@@ -18,6 +17,9 @@ def xlated_of(obj, program):
 
 def jited_of(obj, program):
     """model.Jited of the open program `obj`, disassembled by LLVM (or capstone)."""
+    from bpfinspect.jit.backend import disassembler
+    from bpfinspect.jit.listing import disassembled
+
     jited = code.jited(obj.fd, program)
     dis = disassembler()
     try:
@@ -79,4 +81,6 @@ def map_layout(obj):
 
 def load_btf(btf_id):
     """The BTF object `btf_id` parsed and checked (over vmlinux for a module's)."""
+    from bpfinspect.api import btfdump
+
     return btfdump.load(btfdump.kernel_source(btf_id))

@@ -9,6 +9,8 @@ _SLOT = struct.Struct("<BBhi")
 # opcodes by what they are, for loops over every instruction (a set lookup, not a property)
 JUMP_CODES = frozenset(c for c in range(256) if (c & 0x07) in (E.JMP, E.JMP32)
                        and (c & 0xF0) not in (E.CALL, E.EXIT))
+CALL_CODES = frozenset(c for c in range(256) if (c & 0x07) in (E.JMP, E.JMP32)
+                      and (c & 0xF0) == E.CALL)
 UNCONDITIONAL_CODES = frozenset((E.CODE_JA, E.CODE_GOTOL, E.CODE_GOTOX))
 
 

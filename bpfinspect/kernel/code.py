@@ -11,6 +11,7 @@ from bpfinspect.constants import KPTR_RESTRICT
 from bpfinspect.errors import BpfError, BtfError, from_errno
 from bpfinspect.isa import printer
 from bpfinspect.isa.image import Image
+from bpfinspect.isa.insn import CALL_CODES
 from bpfinspect.kernel import symbols as ksym
 from bpfinspect.kernel import uapi
 from bpfinspect.kernel.info import btf_data
@@ -107,7 +108,7 @@ _HELPER_ID_LIMIT = 4096
 def _symbols(insns, jited_ksyms):
     """Symbols for `insns` (each distinct instruction once)."""
 
-    calls = [i for i in insns if i.is_call]
+    calls = [i for i in insns if i.code in CALL_CODES]
     helpers = None
     if any(i.is_helper_call and 0 <= i.imm < _HELPER_ID_LIMIT for i in calls):
         helpers = ksym.helper_names()
