@@ -143,3 +143,42 @@ def test_json_error_after_a_whole_document_goes_to_stderr(capsys):
     output.error("interrupted")  # nothing written yet: the error is the document
     output.close()
     assert out.getvalue() == '{"error":"interrupted"}\n'
+
+
+class _Writes(io.StringIO):
+    """A stream that counts its writes."""
+
+    def __init__(self):
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text):
+        self.writes += 1
+        return super().write(text)
+
+
+def _programs_then_failure(count):
+    for i in range(count):
+        yield program(id=i + 1)
+    raise UsageError("can't get next program: No such file or directory")
+
+
+@pytest.mark.parametrize("kind", ["text", "json"])
+def test_a_listing_goes_out_in_batches_and_what_came_before_an_error_still_does(kind):
+    """A listing is written 256 objects at a time; when the walk fails, the objects it
+    gave are written before the error, and JSON stays one valid array."""
+    out = _Writes()
+    output = make_output(kind, out)
+    with pytest.raises(UsageError):
+        output.objects("prog", _programs_then_failure(600), listing=True)
+    if kind == "json":
+        output.error("can't get next program: No such file or directory")
+        output.close()
+        doc = json.loads(out.getvalue())
+        assert [p["id"] for p in doc[:-1]] == list(range(1, 601))
+        assert doc[-1] == {"error": "can't get next program: No such file or directory"}
+        assert out.writes == 1 + 3 + 3  # '[', three batches; the error, ']' and the newline
+    else:
+        assert [int(line.split(":")[0]) for line in out.getvalue().splitlines()
+                if line[:1].isdigit()] == list(range(1, 601))
+        assert out.writes == 3
