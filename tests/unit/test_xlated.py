@@ -289,3 +289,11 @@ def test_several_programs():
     pretty = json.loads(dump(listings, "json", pretty=True))
     assert pretty == json.loads(dump(listings, "json"))
     assert encode(pretty, True) + "\n" == dump(listings, "json", pretty=True)
+
+
+def test_instruction_numbers_are_their_decimal_texts():
+    from bpfinspect.views.decimal import numbers
+
+    for limit in (0, 1, 999, 1000, 1001, 12345, 100001):
+        for width in (0, 4):
+            assert numbers(limit, width) == ["%*u" % (width, i) for i in range(limit)]
