@@ -5,8 +5,9 @@ Bounded memory: the first side is read into a dict of key -> value (the value it
 is at most 16 bytes, else its 16-byte blake2b digest); the second side is streamed against
 it, a batch at a time; what is left of the first side was removed. The old value of a
 changed or removed key whose value was digested is looked up again in its map. The
-differences go out as fixed-size records to sorted runs (api/diffruns.py) that spill to a
-temporary file, and are read back merged in key order. At the end the first differences in
+differences go out as fixed-size records to buckets by their first key byte
+(api/prefixsort.py) that spill to a temporary file, and are read back in key order, a
+bucket sorted at a time. At the end the first differences in
 that order are read again from the map(s): when one no longer reads as reported, the result
 says that the map changed while it was read.
 """
@@ -19,7 +20,7 @@ from array import array
 from itertools import compress, islice, repeat
 
 from bpfinspect import model
-from bpfinspect.api import diffruns, dumps, savedmap
+from bpfinspect.api import diffruns, dumps, prefixsort, savedmap
 from bpfinspect.errors import UsageError
 
 _DIGEST = 16
@@ -80,16 +81,16 @@ class Differences:
         self.size = self.second_at + value_size
         self._seq = 0
         self._spill = diffruns.SpillFile()
-        self._runs = {s: diffruns.SortedRuns(self.size, self._spill, None) for s in SIGNS}
+        self._signs = {s: prefixsort.PrefixBuckets(self.size, self._spill) for s in SIGNS}
         self._limit = max(1, held_bytes // diffruns.record_bytes(self.size))
 
     @property
     def counts(self):
         """{sign: how many}."""
-        return {s: r.count for s, r in self._runs.items()}
+        return {s: b.count for s, b in self._signs.items()}
 
     def __len__(self):
-        return sum(r.count for r in self._runs.values())
+        return sum(b.count for b in self._signs.values())
 
     def add(self, sign, keys, firsts, seconds, n, flags=None):
         """n differences of one sign, their keys and values packed (seconds and flags may be
@@ -118,18 +119,20 @@ class Differences:
         if seconds:
             put(self.second_at, seconds, self.value_size)
         data = bytes(buf)
-        self._runs[sign].add([data[i:i + size] for i in range(0, size * n, size)])
-        if sum(len(r.held) for r in self._runs.values()) >= self._limit:
-            max(self._runs.values(), key=lambda r: len(r.held)).spill()
+        self._signs[sign].add(prefixsort.split(data, size), data)
+        if sum(b.held for b in self._signs.values()) >= self._limit:
+            max(self._signs.values(), key=lambda b: b.held).spill()
 
     def batches(self, signs=SIGNS):
         """(records, n): the differences with these signs in key order, n records joined at
-        a time."""
-        sources = [src for s in signs for src in self._runs[s].sources()]
-        for block in diffruns.merged(sources):
-            for i in range(0, len(block), _BATCH):
-                part = block[i:i + _BATCH]
-                yield b"".join(part), len(part)
+        a time. The signs' buckets of one leading key byte are merged, then the next."""
+        limit = max(1, self._limit // len(signs))
+        for i in range(256):
+            sources = [self._signs[s].bucket_blocks(i, limit) for s in signs]
+            for block in diffruns.merged(sources):
+                for j in range(0, len(block), _BATCH):
+                    part = block[j:j + _BATCH]
+                    yield b"".join(part), len(part)
 
     def decode(self, records, i):
         """(sign, key, old value or None, new value or None) of record i."""
