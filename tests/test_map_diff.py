@@ -257,6 +257,28 @@ def test_all_different_spilled(bpffs, monkeypatch):
         os.rmdir(root)
 
 
+def test_same_keys_some_values_differ(bpffs):
+    """Every key on both sides, a third of the values changed: the differences are picked
+    from the old and new values compared packed."""
+    root = os.path.join(bpffs, "mapdiff_some")
+    os.makedirs(root, exist_ok=True)
+    old = {k * 2654435761 % 100003: k << 40 for k in range(60)}
+    new = {k: v + (1 if i % 3 == 0 else 0) for i, (k, v) in enumerate(old.items())}
+    a, b = os.path.join(root, "a"), os.path.join(root, "b")
+    try:
+        _hash_map(a, old, "md_some_a")
+        _hash_map(b, new, "md_some_b")
+        changed = {k: v for k, v in old.items() if new[k] != v}
+        want = _all_different_expected(changed, new).replace(
+            " 0 same\n", " %u same\n" % (len(old) - len(changed)))
+        assert bpfinspect("map", "diff", "pinned", a, "pinned", b, check=1).stdout == want
+    finally:
+        for p in (a, b):
+            if os.path.exists(p):
+                os.unlink(p)
+        os.rmdir(root)
+
+
 def test_file_read_in_parts(pins, tmp_path):
     """A saved dump read as a stream: in bpftool's pretty form too; cut short, or a saved
     document of another kind, is not a saved map dump."""

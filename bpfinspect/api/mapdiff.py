@@ -223,6 +223,9 @@ class _Differ:
         fps = list(map(_digest, values)) if self.digested else values
         held = len(self.seen)
         olds = list(map(self.seen.pop, keys, repeat(None)))
+        if vs.code and held - len(self.seen) == len(keys):
+            self._all_found(keys, olds, values, packed_keys, packed_values)
+            return
         differ = list(map(operator.ne, olds, fps))
         nd = differ.count(True)
         self.same += len(keys) - nd
@@ -250,6 +253,26 @@ class _Differ:
         firsts, flags = self.old_values(dk, do)
         out.add("~", ks.pack(dk) if pk is None else pk, firsts,
                 vs.pack(pv) if pk is None else pv, nd - na, flags)
+
+    def _all_found(self, keys, olds, values, packed_keys, packed_values):
+        """right() where every key was in the first side and values are ints: the old
+        values are packed first and compared packed, so that the old value objects,
+        scattered over memory, are visited once (comparing them, then packing those that
+        differ, visited most of them twice)."""
+        vs = self.vs
+        packed_olds = vs.pack(olds)
+        if packed_olds == packed_values:
+            self.same += len(keys)
+            return
+        differ = list(map(operator.ne, memoryview(packed_olds).cast(vs.code),
+                          memoryview(packed_values).cast(vs.code)))
+        nd = differ.count(True)
+        self.same += len(keys) - nd
+        if nd == len(keys):
+            self.out.add("~", packed_keys, packed_olds, packed_values, nd)
+            return
+        self.out.add("~", self.ks.pack(compress(keys, differ)), vs.pack(compress(olds, differ)),
+                     vs.pack(compress(values, differ)), nd)
 
     def removed(self):
         items = iter(self.seen.items())
