@@ -20,6 +20,7 @@ from tests.unit.records import layout
 @pytest.fixture
 def small(monkeypatch):
     monkeypatch.setattr(mapdiff, "_BATCH", 7)
+    monkeypatch.setattr(view, "_RENDER_BYTES", 300)  # a batch rendered a few lines at a time
 
 
 def test_merged_in_order():
