@@ -229,7 +229,7 @@ def test_all_different_spilled(bpffs, monkeypatch):
         def fives(*args):  # read 5 entries at a time: many small runs
             for keys, values, pk, pv in chunks(*args):
                 for i in range(0, len(keys), 5):
-                    yield keys[i:i + 5], values[i:i + 5], pk[i * 4:i * 4 + 20], \
+                    yield keys[i:i + 5], values and values[i:i + 5], pk[i * 4:i * 4 + 20], \
                         pv[i * 8:i * 8 + 40]
 
         monkeypatch.setattr(mapdiff, "_map_chunks", fives)

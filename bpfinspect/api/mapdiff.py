@@ -164,26 +164,29 @@ class MapDiff(model.Record):
     __slots__ = ("layout", "differences", "same", "changed_during_read", "maps")
 
 
-def _map_chunks(obj, lay, ks, vs):
+def _map_chunks(obj, lay, ks, vs, lazy=False):
     """(keys, values, packed keys, packed values) of every entry of the open map, a batch at
-    a time, the lists held as `ks` and `vs` (_Side) hold them."""
+    a time, the lists held as `ks` and `vs` (_Side) hold them; `lazy`: values None where
+    they are ints in the packed form (_Differ.right() makes the list when it needs it)."""
     dumps.maps.check_dumpable(dumps.map_info_of(obj), dumps.map_label(lay.map))
     for chunk in dumps.maps.chunks(dumps.map_reader(obj), lay):
         if isinstance(chunk, tuple):
             keys, values, n = chunk
-            yield ks.split(keys, n), vs.split(values, n), keys, values
+            yield ks.split(keys, n), None if lazy and vs.code else vs.split(values, n), \
+                keys, values
             continue
         found = [(key, value) for key, value in chunk if not isinstance(value, int)]
         keys, values = [f[0] for f in found], [f[1] for f in found]
         yield ks.from_list(keys), vs.from_list(values), b"".join(keys), b"".join(values)
 
 
-def _file_chunks(path, lay, ks, vs):
+def _file_chunks(path, lay, ks, vs, lazy=False):
     """As _map_chunks, the entries of a saved `-j map dump` of a map laid out as `lay`."""
     for chunk in savedmap.chunks(path, lay, _CHUNK):
         if isinstance(chunk, tuple):
             keys, values, n = chunk
-            yield ks.split(keys, n), vs.split(values, n), keys, values
+            yield ks.split(keys, n), None if lazy and vs.code else vs.split(values, n), \
+                keys, values
             continue
         keys, values = [c[0] for c in chunk], [c[1] for c in chunk]
         yield ks.from_list(keys), vs.from_list(values), b"".join(keys), b"".join(values)
@@ -219,13 +222,16 @@ class _Differ:
         return b"".join(zero if isinstance(v, int) else v for v in values), flags
 
     def right(self, keys, values, packed_keys, packed_values):
+        """A batch of the second side; `values` None: not made yet (ints)."""
         ks, vs, out = self.ks, self.vs, self.out
-        fps = list(map(_digest, values)) if self.digested else values
         held = len(self.seen)
         olds = list(map(self.seen.pop, keys, repeat(None)))
         if vs.code and held - len(self.seen) == len(keys):
-            self._all_found(keys, olds, values, packed_keys, packed_values)
+            self._all_found(keys, olds, packed_keys, packed_values)
             return
+        if values is None:
+            values = vs.split(packed_values, len(keys))
+        fps = list(map(_digest, values)) if self.digested else values
         differ = list(map(operator.ne, olds, fps))
         nd = differ.count(True)
         self.same += len(keys) - nd
@@ -254,7 +260,7 @@ class _Differ:
         out.add("~", ks.pack(dk) if pk is None else pk, firsts,
                 vs.pack(pv) if pk is None else pv, nd - na, flags)
 
-    def _all_found(self, keys, olds, values, packed_keys, packed_values):
+    def _all_found(self, keys, olds, packed_keys, packed_values):
         """right() where every key was in the first side and values are ints: the old
         values are packed first and compared packed, so that the old value objects,
         scattered over memory, are visited once (comparing them, then packing those that
@@ -264,15 +270,15 @@ class _Differ:
         if packed_olds == packed_values:
             self.same += len(keys)
             return
-        differ = list(map(operator.ne, memoryview(packed_olds).cast(vs.code),
-                          memoryview(packed_values).cast(vs.code)))
+        news = memoryview(packed_values).cast(vs.code)
+        differ = list(map(operator.ne, memoryview(packed_olds).cast(vs.code), news))
         nd = differ.count(True)
         self.same += len(keys) - nd
         if nd == len(keys):
             self.out.add("~", packed_keys, packed_olds, packed_values, nd)
             return
         self.out.add("~", self.ks.pack(compress(keys, differ)), vs.pack(compress(olds, differ)),
-                     vs.pack(compress(values, differ)), nd)
+                     vs.pack(compress(news, differ)), nd)
 
     def removed(self):
         items = iter(self.seen.items())
@@ -327,9 +333,9 @@ def diff(left, right=None, path=None, held_bytes=diffruns.HELD_BYTES):
         right_reader = dumps.map_reader(right)
     ks, vs = _Side(lay.key_size), _Side(lay.value_bytes)
     if right is not None:
-        right_side = _map_chunks(right, rlay, ks, vs)
+        right_side = _map_chunks(right, rlay, ks, vs, True)
     else:
-        right_side = _file_chunks(path, lay, ks, vs)
+        right_side = _file_chunks(path, lay, ks, vs, True)
 
     out = Differences(lay.key_size, lay.value_bytes, held_bytes)
     try:
