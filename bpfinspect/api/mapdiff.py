@@ -10,6 +10,9 @@ differences go out as fixed-size records to buckets by their first key byte
 bucket sorted at a time. At the end the first differences in
 that order are read again from the map(s): when one no longer reads as reported, the result
 says that the map changed while it was read.
+
+A map read in batches is read ahead in a thread (api/readahead.py): bpf(2) copies the next
+batch out of the kernel while the last one is compared, on another core.
 """
 
 import errno
@@ -17,10 +20,10 @@ import hashlib
 import operator
 import sys
 from array import array
-from itertools import compress, islice, repeat
+from itertools import chain, compress, islice, repeat
 
 from bpfinspect import model
-from bpfinspect.api import diffruns, dumps, prefixsort, savedmap
+from bpfinspect.api import diffruns, dumps, prefixsort, readahead, savedmap
 from bpfinspect.errors import UsageError
 
 _DIGEST = 16
@@ -28,6 +31,7 @@ _RECHECK = 4096  # differences read again at the end, at most
 _INTS = {1: "B", 2: "H", 4: "I", 8: "Q"}  # sizes held as ints: smaller and faster to hash
 _CHUNK = 16384  # entries of a FILE, or removed keys, handled at a time
 _BATCH = 8192  # differences handed out at a time
+_AHEAD_BYTES = 8 << 20  # a map's batches read ahead in a thread when one is at most this
 SIGNS = "+-~"
 
 
@@ -169,7 +173,11 @@ def _map_chunks(obj, lay, ks, vs, lazy=False):
     a time, the lists held as `ks` and `vs` (_Side) hold them; `lazy`: values None where
     they are ints in the packed form (_Differ.right() makes the list when it needs it)."""
     dumps.maps.check_dumpable(dumps.map_info_of(obj), dumps.map_label(lay.map))
-    for chunk in dumps.maps.chunks(dumps.map_reader(obj), lay):
+    source = dumps.maps.chunks(dumps.map_reader(obj), lay)
+    first = next(source, None)
+    if isinstance(first, tuple) and len(first[0]) + len(first[1]) <= _AHEAD_BYTES:
+        source = readahead.ahead(source, 1)  # read in batches, one system call each
+    for chunk in chain(() if first is None else (first,), source):
         if isinstance(chunk, tuple):
             keys, values, n = chunk
             yield ks.split(keys, n), None if lazy and vs.code else vs.split(values, n), \
