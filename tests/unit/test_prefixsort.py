@@ -52,7 +52,8 @@ def test_reads_back_sorted(spill_every):
 @pytest.mark.parametrize("spill_every", [None, 40], ids=["held", "spilled"])
 def test_crowded_bucket_split_again(spill_every):
     """Records that share their first bytes (as keys in network byte order do) land in
-    one bucket, more than may be sorted at once: it is split again, byte after byte."""
+    one bucket, more than may be sorted at once: it is split again, by the byte after the
+    bytes they all share."""
     rnd = random.Random(4)
     records = _records(rnd, 1500, 12, b"\x0a\x00") + _records(rnd, 500, 12, b"\x0a\x01\x02")
     records += _records(rnd, 300, 12)
@@ -60,21 +61,30 @@ def test_crowded_bucket_split_again(spill_every):
     buckets, spill = _fill(records, 12, spill_every)
     for _ in range(2):
         assert _read(buckets, 25) == sorted(records)
-        assert buckets._split[0x0a] is not None
+        crowded = buckets._split[0x0a]
+        assert crowded.depth == 1
+        assert crowded._split[0].depth == 2 and crowded._split[1].depth == 3
+    spill.close()
+
+
+def test_common_leading_bytes_skipped():
+    """Keys whose first bytes are the same in every record (an interface index, padding):
+    the crowded bucket is split again once, by the first byte that differs."""
+    rnd = random.Random(5)
+    records = _records(rnd, 2000, 12, b"\x01\x00\x00\x00\x07\x07")
+    buckets, spill = _fill(records, 12, 300)
+    assert _read(buckets, 25) == sorted(records)
+    assert buckets._split[1].depth == 6
     spill.close()
 
 
 def test_equal_records_past_the_last_byte():
     """Records alike in every byte cannot be told apart: they come back together, as
-    many as there are."""
+    many as there are, no more than the limit at a time."""
     records = [b"\1\2\3"] * 40 + [b"\1\2\4"] * 3 + [b"\0\0\0"]
     buckets, spill = _fill(records, 3, 5)
-    assert _read_all(buckets, 4) == sorted(records)
+    assert _read(buckets, 4) == sorted(records)
     spill.close()
-
-
-def _read_all(buckets, limit):
-    return [r for b in buckets.sorted_blocks(limit) for r in b]
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 16383, 16384, 16385, 40000])
