@@ -207,8 +207,8 @@ def _all_different_expected(old, new):
 
 def test_all_different_spilled(bpffs, monkeypatch):
     """Every value different, the differences held in memory forced low: they go to many
-    sorted runs in the temporary file and come back merged, in the exact order and form."""
-    from bpfinspect.api import diffruns, listing, mapdiff
+    spills to the temporary file and come back sorted, in the exact order and form."""
+    from bpfinspect.api import listing, mapdiff
     from bpfinspect.cli import selectors
     from bpfinspect.views.jsonw import JsonStream
     from bpfinspect.views.mapdiff import write_json, write_text
@@ -224,13 +224,12 @@ def test_all_different_spilled(bpffs, monkeypatch):
         want = _all_different_expected(old, new)
         proc = bpfinspect("map", "diff", "pinned", a, "pinned", b, check=1)
         assert proc.stdout == want
-        monkeypatch.setattr(diffruns, "BLOCK_BYTES", 64)
         chunks = mapdiff._map_chunks
 
         def fives(*args):  # read 5 entries at a time: many small runs
             for keys, values, pk, pv in chunks(*args):
                 for i in range(0, len(keys), 5):
-                    yield keys[i:i + 5], values[i:i + 5], pk[i * 4:i * 4 + 20], \
+                    yield keys[i:i + 5], values and values[i:i + 5], pk[i * 4:i * 4 + 20], \
                         pv[i * 8:i * 8 + 40]
 
         monkeypatch.setattr(mapdiff, "_map_chunks", fives)
@@ -238,8 +237,7 @@ def test_all_different_spilled(bpffs, monkeypatch):
         right = listing.opened_one("map", selectors.parse("map", ["pinned", b]), "")
         with left, right:
             result = mapdiff.diff(left, right, held_bytes=8 * 80)
-        runs = result.differences._runs["~"]._runs
-        assert len(runs) >= 6  # spilled: several runs of at most 8
+        assert result.differences._signs["~"].spills >= 6  # spilled, at most 8 at a time
         out = io.StringIO()
         write_text(out, result)
         assert out.getvalue() == want
@@ -252,6 +250,28 @@ def test_all_different_spilled(bpffs, monkeypatch):
         assert [bytes(int(x, 16) for x in c["key"]) for c in changed] == \
             sorted(struct.pack("<I", k) for k in old)
         result.differences.close()
+    finally:
+        for p in (a, b):
+            if os.path.exists(p):
+                os.unlink(p)
+        os.rmdir(root)
+
+
+def test_same_keys_some_values_differ(bpffs):
+    """Every key on both sides, a third of the values changed: the differences are picked
+    from the old and new values compared packed."""
+    root = os.path.join(bpffs, "mapdiff_some")
+    os.makedirs(root, exist_ok=True)
+    old = {k * 2654435761 % 100003: k << 40 for k in range(60)}
+    new = {k: v + (1 if i % 3 == 0 else 0) for i, (k, v) in enumerate(old.items())}
+    a, b = os.path.join(root, "a"), os.path.join(root, "b")
+    try:
+        _hash_map(a, old, "md_some_a")
+        _hash_map(b, new, "md_some_b")
+        changed = {k: v for k, v in old.items() if new[k] != v}
+        want = _all_different_expected(changed, new).replace(
+            " 0 same\n", " %u same\n" % (len(old) - len(changed)))
+        assert bpfinspect("map", "diff", "pinned", a, "pinned", b, check=1).stdout == want
     finally:
         for p in (a, b):
             if os.path.exists(p):

@@ -5,10 +5,14 @@ Bounded memory: the first side is read into a dict of key -> value (the value it
 is at most 16 bytes, else its 16-byte blake2b digest); the second side is streamed against
 it, a batch at a time; what is left of the first side was removed. The old value of a
 changed or removed key whose value was digested is looked up again in its map. The
-differences go out as fixed-size records to sorted runs (api/diffruns.py) that spill to a
-temporary file, and are read back merged in key order. At the end the first differences in
+differences go out as fixed-size records to buckets by their first key byte
+(api/prefixsort.py) that spill to a temporary file, and are read back in key order, a
+bucket sorted at a time. At the end the first differences in
 that order are read again from the map(s): when one no longer reads as reported, the result
 says that the map changed while it was read.
+
+A map read in batches is read ahead in a thread (api/readahead.py): bpf(2) copies the next
+batch out of the kernel while the last one is compared, on another core.
 """
 
 import errno
@@ -16,10 +20,10 @@ import hashlib
 import operator
 import sys
 from array import array
-from itertools import compress, islice, repeat
+from itertools import chain, compress, islice, repeat
 
 from bpfinspect import model
-from bpfinspect.api import diffruns, dumps, savedmap
+from bpfinspect.api import diffruns, dumps, prefixsort, readahead, savedmap
 from bpfinspect.errors import UsageError
 
 _DIGEST = 16
@@ -27,6 +31,7 @@ _RECHECK = 4096  # differences read again at the end, at most
 _INTS = {1: "B", 2: "H", 4: "I", 8: "Q"}  # sizes held as ints: smaller and faster to hash
 _CHUNK = 16384  # entries of a FILE, or removed keys, handled at a time
 _BATCH = 8192  # differences handed out at a time
+_AHEAD_BYTES = 8 << 20  # a map's batches read ahead in a thread when one is at most this
 SIGNS = "+-~"
 
 
@@ -80,16 +85,16 @@ class Differences:
         self.size = self.second_at + value_size
         self._seq = 0
         self._spill = diffruns.SpillFile()
-        self._runs = {s: diffruns.SortedRuns(self.size, self._spill, None) for s in SIGNS}
+        self._signs = {s: prefixsort.PrefixBuckets(self.size, self._spill) for s in SIGNS}
         self._limit = max(1, held_bytes // diffruns.record_bytes(self.size))
 
     @property
     def counts(self):
         """{sign: how many}."""
-        return {s: r.count for s, r in self._runs.items()}
+        return {s: b.count for s, b in self._signs.items()}
 
     def __len__(self):
-        return sum(r.count for r in self._runs.values())
+        return sum(b.count for b in self._signs.values())
 
     def add(self, sign, keys, firsts, seconds, n, flags=None):
         """n differences of one sign, their keys and values packed (seconds and flags may be
@@ -118,18 +123,20 @@ class Differences:
         if seconds:
             put(self.second_at, seconds, self.value_size)
         data = bytes(buf)
-        self._runs[sign].add([data[i:i + size] for i in range(0, size * n, size)])
-        if sum(len(r.held) for r in self._runs.values()) >= self._limit:
-            max(self._runs.values(), key=lambda r: len(r.held)).spill()
+        self._signs[sign].add(prefixsort.split(data, size), data)
+        if sum(b.held for b in self._signs.values()) >= self._limit:
+            max(self._signs.values(), key=lambda b: b.held).spill()
 
     def batches(self, signs=SIGNS):
         """(records, n): the differences with these signs in key order, n records joined at
-        a time."""
-        sources = [src for s in signs for src in self._runs[s].sources()]
-        for block in diffruns.merged(sources):
-            for i in range(0, len(block), _BATCH):
-                part = block[i:i + _BATCH]
-                yield b"".join(part), len(part)
+        a time. The signs' buckets of one leading key byte are merged, then the next."""
+        limit = max(1, self._limit // len(signs))
+        for i in range(256):
+            sources = [self._signs[s].bucket_blocks(i, limit) for s in signs]
+            for block in diffruns.merged(sources):
+                for j in range(0, len(block), _BATCH):
+                    part = block[j:j + _BATCH]
+                    yield b"".join(part), len(part)
 
     def decode(self, records, i):
         """(sign, key, old value or None, new value or None) of record i."""
@@ -161,26 +168,33 @@ class MapDiff(model.Record):
     __slots__ = ("layout", "differences", "same", "changed_during_read", "maps")
 
 
-def _map_chunks(obj, lay, ks, vs):
+def _map_chunks(obj, lay, ks, vs, lazy=False):
     """(keys, values, packed keys, packed values) of every entry of the open map, a batch at
-    a time, the lists held as `ks` and `vs` (_Side) hold them."""
+    a time, the lists held as `ks` and `vs` (_Side) hold them; `lazy`: values None where
+    they are ints in the packed form (_Differ.right() makes the list when it needs it)."""
     dumps.maps.check_dumpable(dumps.map_info_of(obj), dumps.map_label(lay.map))
-    for chunk in dumps.maps.chunks(dumps.map_reader(obj), lay):
+    source = dumps.maps.chunks(dumps.map_reader(obj), lay)
+    first = next(source, None)
+    if isinstance(first, tuple) and len(first[0]) + len(first[1]) <= _AHEAD_BYTES:
+        source = readahead.ahead(source, 1)  # read in batches, one system call each
+    for chunk in chain(() if first is None else (first,), source):
         if isinstance(chunk, tuple):
             keys, values, n = chunk
-            yield ks.split(keys, n), vs.split(values, n), keys, values
+            yield ks.split(keys, n), None if lazy and vs.code else vs.split(values, n), \
+                keys, values
             continue
         found = [(key, value) for key, value in chunk if not isinstance(value, int)]
         keys, values = [f[0] for f in found], [f[1] for f in found]
         yield ks.from_list(keys), vs.from_list(values), b"".join(keys), b"".join(values)
 
 
-def _file_chunks(path, lay, ks, vs):
+def _file_chunks(path, lay, ks, vs, lazy=False):
     """As _map_chunks, the entries of a saved `-j map dump` of a map laid out as `lay`."""
     for chunk in savedmap.chunks(path, lay, _CHUNK):
         if isinstance(chunk, tuple):
             keys, values, n = chunk
-            yield ks.split(keys, n), vs.split(values, n), keys, values
+            yield ks.split(keys, n), None if lazy and vs.code else vs.split(values, n), \
+                keys, values
             continue
         keys, values = [c[0] for c in chunk], [c[1] for c in chunk]
         yield ks.from_list(keys), vs.from_list(values), b"".join(keys), b"".join(values)
@@ -216,10 +230,16 @@ class _Differ:
         return b"".join(zero if isinstance(v, int) else v for v in values), flags
 
     def right(self, keys, values, packed_keys, packed_values):
+        """A batch of the second side; `values` None: not made yet (ints)."""
         ks, vs, out = self.ks, self.vs, self.out
-        fps = list(map(_digest, values)) if self.digested else values
         held = len(self.seen)
         olds = list(map(self.seen.pop, keys, repeat(None)))
+        if vs.code and held - len(self.seen) == len(keys):
+            self._all_found(keys, olds, packed_keys, packed_values)
+            return
+        if values is None:
+            values = vs.split(packed_values, len(keys))
+        fps = list(map(_digest, values)) if self.digested else values
         differ = list(map(operator.ne, olds, fps))
         nd = differ.count(True)
         self.same += len(keys) - nd
@@ -247,6 +267,26 @@ class _Differ:
         firsts, flags = self.old_values(dk, do)
         out.add("~", ks.pack(dk) if pk is None else pk, firsts,
                 vs.pack(pv) if pk is None else pv, nd - na, flags)
+
+    def _all_found(self, keys, olds, packed_keys, packed_values):
+        """right() where every key was in the first side and values are ints: the old
+        values are packed first and compared packed, so that the old value objects,
+        scattered over memory, are visited once (comparing them, then packing those that
+        differ, visited most of them twice)."""
+        vs = self.vs
+        packed_olds = vs.pack(olds)
+        if packed_olds == packed_values:
+            self.same += len(keys)
+            return
+        news = memoryview(packed_values).cast(vs.code)
+        differ = list(map(operator.ne, memoryview(packed_olds).cast(vs.code), news))
+        nd = differ.count(True)
+        self.same += len(keys) - nd
+        if nd == len(keys):
+            self.out.add("~", packed_keys, packed_olds, packed_values, nd)
+            return
+        self.out.add("~", self.ks.pack(compress(keys, differ)), vs.pack(compress(olds, differ)),
+                     vs.pack(compress(news, differ)), nd)
 
     def removed(self):
         items = iter(self.seen.items())
@@ -301,9 +341,9 @@ def diff(left, right=None, path=None, held_bytes=diffruns.HELD_BYTES):
         right_reader = dumps.map_reader(right)
     ks, vs = _Side(lay.key_size), _Side(lay.value_bytes)
     if right is not None:
-        right_side = _map_chunks(right, rlay, ks, vs)
+        right_side = _map_chunks(right, rlay, ks, vs, True)
     else:
-        right_side = _file_chunks(path, lay, ks, vs)
+        right_side = _file_chunks(path, lay, ks, vs, True)
 
     out = Differences(lay.key_size, lay.value_bytes, held_bytes)
     try:

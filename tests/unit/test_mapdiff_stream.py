@@ -1,6 +1,6 @@
-"""`map diff` without holding the differences or the FILE whole: the sorted runs that spill
-to a temporary file and merge back (api/diffruns.py), the batch rendering of the views
-against the per-difference one, and the streaming reader of a saved `-j map dump`
+"""`map diff` without holding the differences or the FILE whole: the records that spill to
+a temporary file and come back sorted (api/prefixsort.py, api/diffruns.py), the batch
+rendering of the views against the per-difference one, and the streaming reader of a saved `-j map dump`
 (api/savedmap.py), with the limits forced low so that every path runs."""
 
 import io
@@ -19,25 +19,27 @@ from tests.unit.records import layout
 
 @pytest.fixture
 def small(monkeypatch):
-    monkeypatch.setattr(diffruns, "BLOCK_BYTES", 100)
     monkeypatch.setattr(mapdiff, "_BATCH", 7)
+    monkeypatch.setattr(view, "_RENDER_BYTES", 300)  # a batch rendered a few lines at a time
 
 
-def test_runs_merge_in_order(small):
+def test_merged_in_order():
+    """Sorted streams of blocks of any lengths (some empty streams) merge into the sorted
+    whole, equal records kept in the order of their streams."""
     rnd = random.Random(1)
-    spill = diffruns.SpillFile()
-    runs = [diffruns.SortedRuns(12, spill, held_bytes=600) for _ in range(3)]
-    every = []
-    for i in range(2000):
-        rec = rnd.randbytes(4) + struct.pack(">Q", i)
-        every.append(rec)
-        runs[i % 3].add([rec])
-    assert all(len(r._runs) > 5 for r in runs)  # spilled, several runs each
-    for _ in range(2):  # read twice: the runs stay
-        out = [r for block in diffruns.merged([s for r in runs for s in r.sources()])
-               for r in block]
-        assert out == sorted(every)
-    spill.close()
+    every = [rnd.randbytes(2) + struct.pack(">Q", i % 50) for i in range(2000)]
+    streams = [sorted(every[i::5]) for i in range(5)] + [[]]
+
+    def blocks(records):
+        at = 0
+        while at < len(records):
+            n = rnd.randint(1, 40)
+            yield records[at:at + n]
+            at += n
+
+    out = [r for block in diffruns.merged([blocks(s) for s in streams]) for r in block]
+    assert out == sorted(every)
+    assert [r for b in diffruns.merged([blocks(streams[0])]) for r in b] == streams[0]
 
 
 def _differences(lay, rnd, count, flagged=()):
@@ -60,7 +62,7 @@ def _differences(lay, rnd, count, flagged=()):
             flags, old = b"\1", None
         diffs.add(sign, key, old or b"\0" * vb, new if sign == "~" else None, 1, flags)
         expected.append((key, n, (sign, key, old, new if sign == "~" else None)))
-    assert len(diffs._runs["~"]._runs) > 3
+    assert diffs._signs["~"].spills > 3
     return diffs, [e[2] for e in sorted(expected)]
 
 
