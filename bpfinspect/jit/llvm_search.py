@@ -1,6 +1,5 @@
 """Where libLLVM may be, in the order it is tried (no ctypes: `version` asks this too)."""
 
-import glob
 import os
 
 _DIRS = ("/usr/lib/%s-linux-gnu" % os.uname().machine, "/usr/lib64", "/usr/lib",
@@ -27,6 +26,8 @@ def candidates():
         yield env
         return
     yield "libLLVM.so"
+    import glob
+
     found = []
     for d in _DIRS:
         found += glob.glob(os.path.join(d, "libLLVM-*.so*"))
@@ -35,13 +36,30 @@ def candidates():
     yield from sorted(set(found), key=_version, reverse=True)
 
 
+def _has_libllvm(folder, exact_prefix=False):
+    """Whether `folder` holds a libLLVM shared library: a `libLLVM-*.so*` or `libLLVM.so*`
+    file, or with `exact_prefix` any `libLLVM*.so*`. One scandir, no glob: `version` asks."""
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = entry.name
+                if name.startswith("libLLVM") and ".so" in name and (
+                        exact_prefix or name.startswith(("libLLVM-", "libLLVM.so"))):
+                    return True
+    except OSError:
+        pass
+    return False
+
+
 def installed():
     """Whether some libLLVM is installed (looked for, not loaded; stops at the first)."""
     env = os.environ.get("BPFINSPECT_LIBLLVM")
     if env:
         return os.path.exists(env)
-    for d in _DIRS:
-        for pattern in ("libLLVM-*.so*", "libLLVM.so*"):
-            if next(glob.iglob(os.path.join(d, pattern)), None):
-                return True
-    return next(glob.iglob("/usr/lib/llvm-*/lib/libLLVM*.so*"), None) is not None
+    try:  # LLVM's own folders first: they are short to list
+        versions = [e.path for e in os.scandir("/usr/lib") if e.name.startswith("llvm-")]
+    except OSError:
+        versions = []
+    if any(_has_libllvm(os.path.join(v, "lib"), exact_prefix=True) for v in versions):
+        return True
+    return any(_has_libllvm(d) for d in _DIRS)
