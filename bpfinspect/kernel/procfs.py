@@ -33,6 +33,19 @@ def _self_fdinfo_dir():
     return _SELF_FDINFO_DIR[0]
 
 
+def _forget_fdinfo_dir():
+    """In a forked child: the folder opened is the parent's (/proc/PID, not /proc/self)."""
+    if _SELF_FDINFO_DIR and _SELF_FDINFO_DIR[0] is not None:
+        try:
+            os.close(_SELF_FDINFO_DIR[0])
+        except OSError:
+            pass
+    _SELF_FDINFO_DIR.clear()
+
+
+os.register_at_fork(after_in_child=_forget_fdinfo_dir)
+
+
 def _fdinfo_bytes(fd, path=None):
     """/proc/self/fdinfo/FD (or `path`, another process's fdinfo), or None. os.open/os.read:
     a buffered file object costs more than the read, once per object."""

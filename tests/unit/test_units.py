@@ -106,3 +106,24 @@ def test_load_time_to_epoch_truncates_like_c():
 
     assert load_time_to_epoch(1_500_000_000, (100, -600_000_000)) == 100
     assert load_time_to_epoch(1_700_000_000, (100, -600_000_000)) == 101
+
+
+def test_fdinfo_after_fork_reads_the_childs_own_descriptors(tmp_path):
+    """procfs reads its own fdinfo files relative to /proc/self/fdinfo, opened once; a child
+    forked after that reads its own, not its parent's."""
+    import os
+
+    from bpfinspect.kernel import procfs
+
+    probe = os.open(str(tmp_path), os.O_RDONLY)
+    try:
+        assert "flags" in procfs.fdinfo(probe)  # the folder is open now
+        pid = os.fork()
+        if pid == 0:
+            fd = os.open(str(tmp_path), os.O_RDONLY)  # a number the parent has free
+            ok = "flags" in procfs.fdinfo(fd) and procfs.fdinfo_field(fd, "pos") == "0"
+            os._exit(0 if ok else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        os.close(probe)
