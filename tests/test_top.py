@@ -216,13 +216,19 @@ class Tmux:
                               capture_output=True, text=True).stdout
 
     def wait_for(self, text, timeout=15):
+        """The screen once `text` is on it and it has settled: the same on two looks 50 ms
+        apart, so that a redraw caught halfway (its first lines new, the rest old) is not
+        taken for what a person sees."""
         deadline = time.monotonic() + timeout
         while True:
             screen = self.screen()
             if text in screen:
-                return screen
-            assert time.monotonic() < deadline, "%r never appeared on:\n%s" % (text, screen)
-            time.sleep(0.1)
+                time.sleep(0.05)
+                if self.screen() == screen:
+                    return screen
+            assert time.monotonic() < deadline, "%r never appeared on a settled screen:\n%s" % (
+                text, screen)
+            time.sleep(0.05)
 
     def keys(self, *keys, literal=False):
         subprocess.run(["tmux", "send-keys", "-t", self.name] + (["-l"] if literal else [])
