@@ -47,31 +47,27 @@ class GuardedStream:
     def _write_large(self, text):
         """Straight to the file descriptor, every byte: Python's buffered layers may give
         up on a chunk that a signal interrupted."""
-        self._stream.flush()
-        try:
-            fd = self._stream.fileno()
-        except (AttributeError, OSError, ValueError):
-            return self._stream.write(text)
-        view = memoryview(text.encode(self._stream.encoding or "utf-8", "surrogateescape"))
-        while view:
-            view = view[os.write(fd, view):]
-        return len(text)
+        return self._to_fd(text.encode(self._stream.encoding or "utf-8", "surrogateescape"),
+                           text)
 
     def write_bytes(self, data):
         """`data` as it is, straight to the file descriptor (after what the stream holds)."""
-        return self._guarded(self._write_bytes, data)
+        return self._guarded(self._to_fd, data)
 
-    def _write_bytes(self, data):
+    def _to_fd(self, data, text=None):
+        """The bytes `data` (the encoding of `text`, where given) written whole to the
+        stream's file descriptor, after what the stream holds; a stream without one is
+        given the text."""
         self._stream.flush()
         try:
             fd = self._stream.fileno()
         except (AttributeError, OSError, ValueError):
-            return self._stream.write(data.decode(self._stream.encoding or "utf-8",
-                                                  "surrogateescape"))
+            return self._stream.write(text if text is not None else data.decode(
+                self._stream.encoding or "utf-8", "surrogateescape"))
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
-        return len(data)
+        return len(data) if text is None else len(text)
 
     def flush(self):
         return self._guarded(self._stream.flush)
