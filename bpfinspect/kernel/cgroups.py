@@ -17,6 +17,7 @@ from bpfinspect.kernel import uapi
 from bpfinspect.kernel.libbpf import lib
 from bpfinspect.kernel.links import attach_type_name
 from bpfinspect.kernel.objects import open_by_id
+from bpfinspect.kernel.vmlinux import VmlinuxBtf
 
 
 def cgroup2_root():
@@ -83,7 +84,7 @@ class Querier:
 
     def close(self):
         if self._btf:
-            self._lib.btf__free(self._btf)
+            self._btf.close()
             self._btf = None
 
     def __enter__(self):
@@ -174,21 +175,17 @@ class Querier:
         program without an attach BTF object and names it "", type 0's name)."""
         if not self._btf_loaded:
             self._btf_loaded = True
-            lb = self._lib
-            btf = lb.btf__load_vmlinux_btf() if lb.has("btf__load_vmlinux_btf") else None
-            self._btf = btf if btf and not lb.libbpf_get_error(btf) else None
+            try:
+                self._btf = VmlinuxBtf()
+            except OSError:
+                self._btf = None
         if not self._btf:
             return None
         if not self._vmlinux_id:
             self._guess_vmlinux_id(info.attach_btf_obj_id)
-        lb = self._lib
         if (self._vmlinux_id == info.attach_btf_obj_id
-                and info.attach_btf_id < lb.btf__type_cnt(self._btf)):
-            t = lb.btf__type_by_id(self._btf, info.attach_btf_id)
-            if not t:
-                return None
-            name = lb.btf__name_by_offset(self._btf, t.contents.name_off)
-            return name.decode("utf-8", "surrogateescape") if name is not None else None
+                and info.attach_btf_id < self._btf.count()):
+            return self._btf.type_name(info.attach_btf_id, "surrogateescape")
         return None
 
     def _guess_vmlinux_id(self, btf_obj_id):

@@ -12,42 +12,25 @@ from bpfinspect.errors import BpfError, from_errno
 from bpfinspect.kernel import info as kinfo
 from bpfinspect.kernel import objects, uapi
 from bpfinspect.kernel.libbpf import lib
+from bpfinspect.kernel.vmlinux import VmlinuxBtf
 from bpfinspect.model import StructOps
 
-BTF_KIND_STRUCT = 4
 _NO_BTF = "struct_ops requires kernel CONFIG_DEBUG_INFO_BTF=y"
 
 
-class Vmlinux:
+class Vmlinux(VmlinuxBtf):
     """The running kernel's BTF, through libbpf (names, lookups) and parsed (for formatting
     values), loaded once per command. A context manager."""
 
     def __init__(self):
-        lb = lib()
-        self.handle = lb.btf__load_vmlinux_btf() if lb.has("btf__load_vmlinux_btf") else None
-        if not self.handle or lb.libbpf_get_error(self.handle):
-            self.handle = None
-            raise BpfError(_NO_BTF)
+        try:
+            super().__init__()
+        except OSError:
+            raise BpfError(_NO_BTF) from None
         self._parsed = None
 
-    def close(self):
-        if self.handle:
-            lib().btf__free(self.handle)
-            self.handle = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def type_name(self, type_id):
-        lb = lib()
-        t = lb.btf__type_by_id(self.handle, type_id)
-        if not t:
-            return ""
-        name = lb.btf__name_by_offset(self.handle, t.contents.name_off)
-        return name.decode("utf-8", "replace") if name else ""
+    def type_name(self, type_id, errors="replace"):
+        return super().type_name(type_id, errors) or ""
 
     def struct_ops_name(self, info):
         """bpftool's get_kern_struct_ops_name: the value type's name past `bpf_struct_ops_`."""
@@ -55,11 +38,11 @@ class Vmlinux:
 
     def map_info_type(self):
         """(type id, size) of the kernel's struct bpf_map_info."""
-        lb = lib()
-        type_id = lb.btf__find_by_name_kind(self.handle, b"bpf_map_info", BTF_KIND_STRUCT)
-        if type_id < 0:
-            raise BpfError("can't find bpf_map_info from btf_vmlinux")
-        return type_id, lb.btf__type_by_id(self.handle, type_id).contents.size_or_type
+        try:
+            type_id = self.find("bpf_map_info", C.BTF_KIND_STRUCT)
+        except LookupError:
+            raise BpfError("can't find bpf_map_info from btf_vmlinux") from None
+        return type_id, self._type(type_id)[2]
 
     def parsed(self):
         if self._parsed is None:

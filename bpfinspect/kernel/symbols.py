@@ -6,12 +6,10 @@ Lookups bisect its lines and fall back to a full table when that misses (an unso
 """
 
 import bisect
-import ctypes
 import os
 
-from bpfinspect.constants import BTF_KIND_ENUM, KALLSYMS
-from bpfinspect.kernel import uapi
-from bpfinspect.kernel.libbpf import lib
+from bpfinspect.constants import KALLSYMS
+
 _U64 = (1 << 64) - 1
 _CHUNK = 1 << 18
 _BASE = b" __bpf_call_base\n"
@@ -145,27 +143,12 @@ _PREFIX = "BPF_FUNC_"
 def helper_names():
     """{helper id: `bpf_<name>`} from the running kernel's `enum bpf_func_id` (vmlinux BTF);
     None when the kernel has no BTF."""
-    lb = lib()
-    if not lb.has("btf__load_vmlinux_btf"):
-        return None
-    btf = lb.btf__load_vmlinux_btf()
-    if not btf or lb.libbpf_get_error(btf):
-        return None
+    from bpfinspect.kernel.vmlinux import VmlinuxBtf
+
     try:
-        type_id = lb.btf__find_by_name_kind(btf, b"bpf_func_id", BTF_KIND_ENUM)
-        if type_id <= 0:
-            return None
-        t = lb.btf__type_by_id(btf, type_id)
-        vlen = t.contents.info & 0xFFFF
-        enums = ctypes.cast(ctypes.addressof(t.contents) + ctypes.sizeof(uapi.btf_type),
-                            ctypes.POINTER(uapi.btf_enum * vlen)).contents
-        out = {}
-        for e in enums:
-            name = lb.btf__name_by_offset(btf, e.name_off)
-            if name:
-                name = name.decode("ascii", "replace")
-                if name.startswith(_PREFIX) and not name.startswith("__"):
-                    out[e.val] = "bpf_" + name[len(_PREFIX):]
-        return out
-    finally:
-        lb.btf__free(btf)
+        with VmlinuxBtf() as btf:
+            values = btf.enum_values("bpf_func_id")
+    except (OSError, LookupError):
+        return None
+    return {value: "bpf_" + name[len(_PREFIX):] for name, value in values
+            if name.startswith(_PREFIX)}

@@ -8,6 +8,7 @@ import ctypes
 from bpfinspect import constants as C
 from bpfinspect.btfparse import files
 from bpfinspect.errors import BpfError
+from bpfinspect.kernel import uapi
 from bpfinspect.kernel.libbpf import lib
 
 _MODIFIERS = (C.BTF_KIND_TYPEDEF, C.BTF_KIND_VOLATILE, C.BTF_KIND_CONST, C.BTF_KIND_RESTRICT,
@@ -16,13 +17,15 @@ _TYPE_SIZE = 12  # struct btf_type; its members or parameters follow it
 
 
 class VmlinuxBtf:
-    """The kernel's BTF, loaded by libbpf; LookupError when a name or field is missing,
-    OSError when there is no BTF."""
+    """The kernel's BTF, loaded by libbpf (the one loader of it: `pids`, helper names,
+    struct_ops and cgroup attach names all ask here); LookupError when a name or field is
+    missing, OSError when there is no BTF. A context manager."""
 
     def __init__(self):
         self.lb = lib()
         self._ids = {}  # (name, kind): type id
-        self.btf = self._parsed() or self.lb.btf__load_vmlinux_btf()
+        self.btf = self._parsed() or (self.lb.btf__load_vmlinux_btf()
+                                      if self.lb.has("btf__load_vmlinux_btf") else None)
         if not self.btf or self.lb.libbpf_get_error(self.btf):
             self.btf = None
             raise OSError("no vmlinux BTF")
@@ -70,8 +73,26 @@ class VmlinuxBtf:
         return ((info >> 24) & 0x1F, info & 0xFFFF, t.contents.size_or_type,
                 ctypes.addressof(t.contents) + _TYPE_SIZE, info >> 31)
 
-    def _name(self, name_off):
-        return (self.lb.btf__name_by_offset(self.btf, name_off) or b"").decode()
+    def _name(self, name_off, errors="replace"):
+        return (self.lb.btf__name_by_offset(self.btf, name_off) or b"").decode("utf-8", errors)
+
+    def count(self):
+        """How many types there are, void included."""
+        return self.lb.btf__type_cnt(self.btf)
+
+    def type_name(self, type_id, errors="replace"):
+        """The name of type `type_id` ("" when it has none), or None when there is no such
+        type."""
+        t = self.lb.btf__type_by_id(self.btf, type_id)
+        if not t:
+            return None
+        return self._name(t.contents.name_off, errors)
+
+    def enum_values(self, name):
+        """[(enumerator name, value)] of the 32-bit enum `name`, in order."""
+        _kind, vlen, _size, extra, _kflag = self._type(self.find(name, C.BTF_KIND_ENUM))
+        enums = (uapi.btf_enum * vlen).from_address(extra)
+        return [(self._name(e.name_off), e.val) for e in enums]
 
     def _resolve(self, type_id):
         """The type under typedefs and qualifiers."""
