@@ -8,7 +8,7 @@ import struct
 from bpfinspect.btfparse import parser as P
 from bpfinspect.constants import btf_info_kind, btf_info_vlen
 from bpfinspect.errors import BtfError
-from bpfinspect.views.shared import pids_json, pids_text
+from bpfinspect.views.shared import no_encoded_text, pids_json, pids_text
 from bpfinspect.views.textsafe import safe
 
 
@@ -30,9 +30,7 @@ def text(b):
     return "".join(out)
 
 
-def plain_json(_item):
-    """json() never holds Encoded text."""
-    return True
+plain_json = no_encoded_text  # json() never holds Encoded text
 
 
 def json(b):

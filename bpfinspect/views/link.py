@@ -3,7 +3,7 @@ show_link_close_plain and show_link_close_json)."""
 
 from bpfinspect import model
 from bpfinspect.constants import NF_ARP_HOOK_NAMES, NF_INET_HOOK_NAMES, NF_PF_NAMES
-from bpfinspect.views.shared import pids_text, pins_text
+from bpfinspect.views.shared import no_encoded_text, pids_text, pins_text
 from bpfinspect.views.textsafe import safe
 
 
@@ -205,9 +205,7 @@ def body_json(d, out):
         out[key] = getattr(d, key)
 
 
-def plain_json(_item):
-    """json() never holds Encoded text."""
-    return True
+plain_json = no_encoded_text  # json() never holds Encoded text
 
 
 def json(link):

@@ -2,7 +2,8 @@
 and show_map_close_json), and the header both give each map of a multi-map dump."""
 
 from bpfinspect.views.prog import type_text
-from bpfinspect.views.shared import device_json, device_text, pids_json, pids_text, pins_text
+from bpfinspect.views.shared import (device_json, device_text, no_encoded_text, pids_json,
+                                     pids_text, pins_text)
 from bpfinspect.views.textsafe import safe
 
 
@@ -50,9 +51,7 @@ def header_json(m):
     return d
 
 
-def plain_json(_item):
-    """json() never holds Encoded text."""
-    return True
+plain_json = no_encoded_text  # json() never holds Encoded text
 
 
 def json(m):
