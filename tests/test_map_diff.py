@@ -1,5 +1,6 @@
 """`map diff MAP MAP` and `map diff MAP FILE` on maps of our own, selected by pin."""
 
+import contextlib
 import ctypes
 import io
 import json
@@ -26,20 +27,28 @@ def _hash_map(path, entries, name):
         os.close(fd)
 
 
-@pytest.fixture(scope="module")
-def pins(bpffs):
-    root = os.path.join(bpffs, "mapdiff")
+@contextlib.contextmanager
+def _two_maps(bpffs, folder, first, second, names):
+    """Two hash maps holding `first` and `second`, pinned as FOLDER/a and FOLDER/b in the
+    test's bpffs, and unpinned (with the folder) however the block ends."""
+    root = os.path.join(bpffs, folder)
     os.makedirs(root, exist_ok=True)
     a, b = os.path.join(root, "a"), os.path.join(root, "b")
     try:
-        _hash_map(a, A, "md_a")
-        _hash_map(b, B, "md_b")
+        _hash_map(a, first, names[0])
+        _hash_map(b, second, names[1])
         yield a, b
     finally:
         for p in (a, b):
             if os.path.exists(p):
                 os.unlink(p)
         os.rmdir(root)
+
+
+@pytest.fixture(scope="module")
+def pins(bpffs):
+    with _two_maps(bpffs, "mapdiff", A, B, ("md_a", "md_b")) as paths:
+        yield paths
 
 
 def _hx(data):
@@ -213,14 +222,9 @@ def test_all_different_spilled(bpffs, monkeypatch):
     from bpfinspect.views.jsonw import JsonStream
     from bpfinspect.views.mapdiff import write_json, write_text
 
-    root = os.path.join(bpffs, "mapdiff_all")
-    os.makedirs(root, exist_ok=True)
     old = {k * 2654435761 % 100003: k for k in range(60)}
     new = {k: v + 1000 for k, v in old.items()}
-    a, b = os.path.join(root, "a"), os.path.join(root, "b")
-    try:
-        _hash_map(a, old, "md_all_a")
-        _hash_map(b, new, "md_all_b")
+    with _two_maps(bpffs, "mapdiff_all", old, new, ("md_all_a", "md_all_b")) as (a, b):
         want = _all_different_expected(old, new)
         proc = bpfinspect("map", "diff", "pinned", a, "pinned", b, check=1)
         assert proc.stdout == want
@@ -250,33 +254,18 @@ def test_all_different_spilled(bpffs, monkeypatch):
         assert [bytes(int(x, 16) for x in c["key"]) for c in changed] == \
             sorted(struct.pack("<I", k) for k in old)
         result.differences.close()
-    finally:
-        for p in (a, b):
-            if os.path.exists(p):
-                os.unlink(p)
-        os.rmdir(root)
 
 
 def test_same_keys_some_values_differ(bpffs):
     """Every key on both sides, a third of the values changed: the differences are picked
     from the old and new values compared packed."""
-    root = os.path.join(bpffs, "mapdiff_some")
-    os.makedirs(root, exist_ok=True)
     old = {k * 2654435761 % 100003: k << 40 for k in range(60)}
     new = {k: v + (1 if i % 3 == 0 else 0) for i, (k, v) in enumerate(old.items())}
-    a, b = os.path.join(root, "a"), os.path.join(root, "b")
-    try:
-        _hash_map(a, old, "md_some_a")
-        _hash_map(b, new, "md_some_b")
+    with _two_maps(bpffs, "mapdiff_some", old, new, ("md_some_a", "md_some_b")) as (a, b):
         changed = {k: v for k, v in old.items() if new[k] != v}
         want = _all_different_expected(changed, new).replace(
             " 0 same\n", " %u same\n" % (len(old) - len(changed)))
         assert bpfinspect("map", "diff", "pinned", a, "pinned", b, check=1).stdout == want
-    finally:
-        for p in (a, b):
-            if os.path.exists(p):
-                os.unlink(p)
-        os.rmdir(root)
 
 
 def test_file_read_in_parts(pins, tmp_path):
