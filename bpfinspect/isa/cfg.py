@@ -10,7 +10,7 @@ draws no edge; an edge is drawn once.
 from bisect import bisect_right
 
 from bpfinspect.isa import encoding as E
-from bpfinspect.isa.insn import JUMP_CODES, UNCONDITIONAL_CODES
+from bpfinspect.isa.insn import JUMP_CODES, UNCONDITIONAL_CODES, jump_target
 
 ENTRY, EXIT = 0, 1
 
@@ -115,20 +115,7 @@ class _Image:
         return self.distinct.keys()
 
     def insns(self, lo, hi):
-        from bpfinspect.isa.insn import Insn
-
-        out = []
-        for index, key in zip(self.indices[lo:hi], self.keys[lo:hi]):
-            d = self.distinct[key]
-            out.append(Insn(index, d.code, d.dst, d.src, d.off, d.imm, d.next_imm, d.raw))
-        return out
-
-
-def _jump_target(index, code, off, imm):
-    """Where a jump at slot `index` goes (None: gotox, whose target is in a register)."""
-    if code == E.CODE_GOTOX:
-        return None
-    return index + 1 + (imm if code == E.CODE_GOTOL else off)
+        return self.image.insns(lo, hi)
 
 
 def function_starts(code, extra=()):
@@ -189,7 +176,7 @@ def _blocks(func, code, lo, hi, jumps):
     unconditional = UNCONDITIONAL_CODES
     for p in jumps:
         op, _src, off, imm = fields(p)
-        t = _jump_target(indices[p], op, off, imm)
+        t = jump_target(indices[p], op, off, imm)
         if t is not None and start <= t <= end:
             leaders.add(t)
         if op not in unconditional:
@@ -220,7 +207,7 @@ def _blocks(func, code, lo, hi, jumps):
             continue
         if op not in unconditional:
             b.succs.append(nxt)
-        target = by_head.get(_jump_target(indices[last], op, off, imm))
+        target = by_head.get(jump_target(indices[last], op, off, imm))
         if target is not None and target.idx not in b.succs:
             b.succs.append(target.idx)
     func.blocks = [entry] + blocks + [exit_]

@@ -87,10 +87,10 @@ class Image:
     def __len__(self):
         return len(self.keys)
 
-    def insns(self):
-        """Every instruction as an Insn (for the control-flow graph)."""
+    def insns(self, lo=0, hi=None):
+        """The instructions at positions [lo, hi) (every one by default) as Insns."""
         out = []
-        for index, key in zip(self.indices, self.keys):
+        for index, key in zip(self.indices[lo:hi], self.keys[lo:hi]):
             d = self.distinct[key]
             out.append(Insn(index, d.code, d.dst, d.src, d.off, d.imm, d.next_imm, d.raw))
         return out

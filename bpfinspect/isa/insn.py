@@ -14,6 +14,14 @@ CALL_CODES = frozenset(c for c in range(256) if (c & 0x07) in (E.JMP, E.JMP32)
 UNCONDITIONAL_CODES = frozenset((E.CODE_JA, E.CODE_GOTOL, E.CODE_GOTOX))
 
 
+def jump_target(index, code, off, imm):
+    """Where the jump with these fields at slot `index` goes (None: gotox, whose target is
+    in a register); gotol's distance is in imm, every other jump's in off."""
+    if code == E.CODE_GOTOX:
+        return None
+    return index + 1 + (imm if code == E.CODE_GOTOL else off)
+
+
 class Insn:
     """One instruction at slot `index`. For ld_imm64, `next_imm` is the second slot's imm and
     `raw` holds both slots (16 bytes); a truncated ld_imm64 at the end has next_imm 0."""
@@ -79,11 +87,9 @@ class Insn:
     @property
     def jump_target(self):
         """The slot a jump goes to, or None (not a jump, or gotox's register target)."""
-        if not self.is_jump or self.code == E.CODE_GOTOX:
+        if not self.is_jump:
             return None
-        if self.code == E.CODE_GOTOL:
-            return self.index + 1 + self.imm
-        return self.index + 1 + self.off
+        return jump_target(self.index, self.code, self.off, self.imm)
 
     @property
     def call_target(self):
