@@ -11,6 +11,8 @@ _HEX = b"0123456789abcdef"
 HIGH = bytes(_HEX[b >> 4] for b in range(256))
 LOW = bytes(_HEX[b & 15] for b in range(256))
 _MARK = 0xE000  # private-use characters stand for the digits of byte i: 2i (high), 2i+1
+_RAW = 0xF000  # and chr(_RAW + i) for byte i itself (a sign character)
+MARKED_BYTES = 0x800  # how many bytes the markers can stand for
 
 
 def markers(count, first=0):
@@ -18,8 +20,14 @@ def markers(count, first=0):
     return [chr(_MARK + 2 * i) + chr(_MARK + 2 * i + 1) for i in range(first, first + count)]
 
 
+def raw_marker(index):
+    """The character standing for byte `index` itself, written as it is."""
+    return chr(_RAW + index)
+
+
 class EntryTemplate:
-    """One entry's text with its hex digit positions: (position, byte index, nibble)."""
+    """One entry's text with its hex digit positions: (position, byte index, nibble), nibble
+    2 for a byte written as it is."""
 
     def __init__(self, text, digits):
         self.text = text
@@ -31,10 +39,13 @@ class EntryTemplate:
         out, digits = [], []
         for pos, ch in enumerate(sample):
             code = ord(ch)
-            if code >= _MARK and code < _MARK + 0x1000:
+            if _MARK <= code < _MARK + 2 * MARKED_BYTES:
                 i = code - _MARK
                 digits.append((pos, i >> 1, i & 1))
                 out.append("0")
+            elif _RAW <= code < _RAW + MARKED_BYTES:
+                digits.append((pos, code - _RAW, 2))
+                out.append(" ")
             else:
                 out.append(ch)
         return cls("".join(out).encode("ascii"), digits)
@@ -48,7 +59,7 @@ class EntryTemplate:
             col = cache.get(index)
             if col is None:
                 col = cache[index] = columns(index)
-            buf[pos::width] = col.translate(LOW if nibble else HIGH)
+            buf[pos::width] = col if nibble == 2 else col.translate(LOW if nibble else HIGH)
         return bytes(buf)
 
 

@@ -7,13 +7,11 @@ views/columns.py does for `map dump`), with no Python per difference; the per-di
 view stays the single source of the layout. Maps with BTF go difference by difference.
 """
 
-from bpfinspect.views.columns import HIGH, LOW, markers
+from bpfinspect.views.columns import MARKED_BYTES, EntryTemplate, markers, raw_marker
 from bpfinspect.views.jsonw import encode
 from bpfinspect.views.mapentries import entry_json, formatted, hex_list, json_entry, tokens
 from bpfinspect.views.textsafe import safe
 
-_MARKS = 2048  # record bytes the marker characters can stand for
-_RAW = 0xF000  # chr(_RAW + i) stands for record byte i itself (the sign)
 _RENDER_BYTES = 512 << 10  # text rendered at a time: inside a core's L2 cache
 
 
@@ -74,46 +72,21 @@ def line(lay, sign, key, old, new):
     return _line_text(sign, k, v)
 
 
-class _Template:
-    """One difference's text with the places of its record's bytes: hex digits, or the
-    byte itself."""
+def _rendered(template, records, n, size):
+    """n records of `size` bytes through the EntryTemplate `template`, at most
+    _RENDER_BYTES of text at a time: every place is a strided write over the whole buffer,
+    so a buffer that stays in the CPU's cache renders faster (a batch of 8,192 JSON
+    differences is 2 MB: 346 -> 231 ms a million)."""
+    rows = max(1, _RENDER_BYTES // template.width)
+    step = rows * size
+    return b"".join(template.render(_columns(records[at:at + step], size),
+                                    min(rows, n - at // size))
+                    for at in range(0, n * size, step))
 
-    def __init__(self, sample):
-        out, self.places = [], []
-        for pos, ch in enumerate(sample):
-            code = ord(ch) - 0xE000
-            if 0 <= code < 2 * _MARKS:
-                self.places.append((pos, code >> 1, code & 1))
-                out.append("0")
-            elif _RAW <= ord(ch) < _RAW + _MARKS:
-                self.places.append((pos, ord(ch) - _RAW, 2))
-                out.append(" ")
-            else:
-                out.append(ch)
-        self.text = "".join(out).encode("ascii")
-        self.width = len(self.text)
 
-    def render(self, records, n, size):
-        """n records as text, at most _RENDER_BYTES of it at a time: every place is a
-        strided write over the whole buffer, so a buffer that stays in the CPU's cache
-        renders faster (a batch of 8,192 JSON differences is 2 MB: 346 -> 231 ms a million)."""
-        rows = max(1, _RENDER_BYTES // self.width)
-        if n <= rows:
-            return self._render(records, n, size)
-        step = rows * size
-        return b"".join(self._render(records[at:at + step], min(rows, n - at // size), size)
-                        for at in range(0, n * size, step))
-
-    def _render(self, records, n, size):
-        width = self.width
-        buf = bytearray(self.text * n)
-        columns = {}
-        for pos, index, kind in self.places:
-            col = columns.get(index)
-            if col is None:
-                col = columns[index] = records[index::size]
-            buf[pos::width] = col if kind == 2 else col.translate(LOW if kind else HIGH)
-        return bytes(buf)
+def _columns(records, size):
+    """columns() of EntryTemplate.render for packed records of `size` bytes."""
+    return lambda i: records[i::size]
 
 
 def _value_markers(lay, first):
@@ -126,7 +99,7 @@ def _value_markers(lay, first):
 
 def _templated(lay, diffs):
     return lay.btf is None and lay.kind in ("plain", "per_cpu") and lay.key_size and \
-        lay.value_size and diffs.size <= _MARKS
+        lay.value_size and diffs.size <= MARKED_BYTES
 
 
 class _TextTemplates:
@@ -135,12 +108,12 @@ class _TextTemplates:
     which are then deleted)."""
 
     def __init__(self, lay, diffs):
-        sign = chr(_RAW + diffs.sign_at)
+        sign = raw_marker(diffs.sign_at)
         key = _hex_tokens(markers(lay.key_size))
         first = _value_tokens_text(lay, markers(diffs.value_size, diffs.first_at))
         second = _value_tokens_text(lay, markers(diffs.value_size, diffs.second_at))
-        self.changed = _Template(_line_text("~", key, first, second).replace("~", sign, 1))
-        self.one = _Template(_line_text(sign, key, first))
+        self.changed = EntryTemplate.from_sample(_line_text("~", key, first, second).replace("~", sign, 1))
+        self.one = EntryTemplate.from_sample(_line_text(sign, key, first))
         w, cut = self.changed.width, self.one.width - 1
         self.masks = [b""] * 256
         self.masks[ord("~")] = b"\xff" * w
@@ -154,8 +127,8 @@ def _text_batch(lay, diffs, tmpl, records, n):
         signs = records[diffs.sign_at::size]
         tildes = signs.count(b"~")
         if tildes == 0:
-            return tmpl.one.render(records, n, size).decode("ascii")
-        full = tmpl.changed.render(records, n, size)
+            return _rendered(tmpl.one, records, n, size).decode("ascii")
+        full = _rendered(tmpl.changed, records, n, size)
         if tildes == n:
             return full.decode("ascii")
         mask = b"".join(map(tmpl.masks.__getitem__, signs))
@@ -179,20 +152,20 @@ def write_text(out, result):
 
 
 def _json_templates(lay, diffs, pretty):
-    """{sign: _Template of "," and one element of its array}."""
+    """{sign: EntryTemplate of "," and one element of its array}."""
     key = markers(lay.key_size)
     first = _value_markers(lay, diffs.first_at)
     second = _value_markers(lay, diffs.second_at)
-    one = _Template("," + encode(json_entry(lay, key, first), pretty, 2))
+    one = EntryTemplate.from_sample("," + encode(json_entry(lay, key, first), pretty, 2))
     changed = {"key": hex_list(key), "old": json_entry(lay, key, first),
                "new": json_entry(lay, key, second)}
-    return {"+": one, "-": one, "~": _Template("," + encode(changed, pretty, 2))}
+    return {"+": one, "-": one, "~": EntryTemplate.from_sample("," + encode(changed, pretty, 2))}
 
 
 def _json_batch(lay, diffs, tmpl, records, n, pretty):
     """The batch's elements, joined by commas."""
     if tmpl is not None and records[diffs.flags_at::diffs.size].count(0) == n:
-        return tmpl.render(records, n, diffs.size)[1:].decode("ascii")
+        return _rendered(tmpl, records, n, diffs.size)[1:].decode("ascii")
     return ",".join(encode(_json_difference(lay, *diffs.decode(records, i)), pretty, 2)
                     for i in range(n))
 
